@@ -1,0 +1,34 @@
+"""dedup: find near-duplicate and reprinted documents in a folder of text, and explain every match.
+
+Heavy modules (numpy, datasketch) load on first use, so ``dedup --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["Settings", "scan", "Report", "Pair", "Cluster", "Document", "Skipped", "__version__"]
+
+if TYPE_CHECKING:
+    from dedup.config import Settings
+    from dedup.models import Cluster, Document, Pair, Report, Skipped
+    from dedup.pipeline import scan
+
+_LAZY = {
+    "Settings": "dedup.config",
+    "scan": "dedup.pipeline",
+    "Report": "dedup.models",
+    "Pair": "dedup.models",
+    "Cluster": "dedup.models",
+    "Document": "dedup.models",
+    "Skipped": "dedup.models",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'dedup' has no attribute {name!r}")

@@ -1,0 +1,101 @@
+"""Candidate pairs of documents: LSH banding of the window signatures, done in bulk with numpy.
+
+Banding follows datasketch's MinHashLSH: the band count ``b`` and rows per band ``r`` are the ones
+``MinHashLSH(threshold, num_perm)`` chooses, and two windows are candidates when all ``r`` values of
+any band agree. A test checks the pairs against datasketch's own index on the same signatures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+from dedup.shingle import fmix64
+from dedup.sketch import Windows
+
+I32 = npt.NDArray[np.int32]
+
+MAX_BUCKET = 2000
+"""Documents one band bucket may hold before it is treated as noise; verification keeps it exact."""
+
+
+@lru_cache(maxsize=16)
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """``(bands, rows)`` as datasketch's MinHashLSH picks them for this threshold."""
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return int(lsh.b), int(lsh.r)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Candidate document pairs (``pairs[i] = (lo, hi)``, ``lo < hi``, sorted), with counts."""
+
+    pairs: I32
+    oversized_buckets: int
+
+
+def band_keys(signatures: npt.NDArray[np.uint32], band: int, rows: int) -> npt.NDArray[np.uint64]:
+    """One 64-bit key per window for ``band``: equal rows give equal keys."""
+    cols = signatures[:, band * rows : (band + 1) * rows].astype(np.uint64)
+    with np.errstate(over="ignore"):
+        acc = np.zeros(len(signatures), dtype=np.uint64)
+        for j in range(cols.shape[1]):
+            acc = fmix64(acc * np.uint64(0x9E3779B97F4A7C15) + cols[:, j])
+    return acc
+
+
+def candidate_pairs(windows: Windows, threshold: float, num_perm: int) -> Candidates:
+    """Every pair of distinct documents with at least one pair of windows in a common bucket."""
+    bands, rows = lsh_params(threshold, num_perm)
+    found: list[npt.NDArray[np.int64]] = []
+    oversized = 0
+    doc = windows.doc.astype(np.int64)
+    for band in range(bands):
+        keys = band_keys(windows.signatures, band, rows)
+        codes, big = _bucket_pairs(keys, doc)
+        oversized += big
+        if len(codes):
+            found.append(codes)
+    if not found:
+        return Candidates(np.empty((0, 2), np.int32), oversized)
+    codes = np.unique(np.concatenate(found))
+    pairs = np.stack([codes >> 32, codes & 0xFFFFFFFF], axis=1).astype(np.int32)
+    return Candidates(pairs, oversized)
+
+
+def _bucket_pairs(keys: npt.NDArray[np.uint64], doc: npt.NDArray[np.int64]) -> tuple[
+    npt.NDArray[np.int64], int
+]:
+    """Pair codes ``lo << 32 | hi`` of documents sharing a key, and the number of buckets skipped."""
+    order = np.lexsort((doc, keys))
+    k, d = keys[order], doc[order]
+    keep = np.ones(len(k), dtype=bool)
+    keep[1:] = (k[1:] != k[:-1]) | (d[1:] != d[:-1])  # one entry per (key, document)
+    k, d = k[keep], d[keep]
+    if len(k) < 2:
+        return np.empty(0, np.int64), 0
+    new_group = np.ones(len(k), dtype=bool)
+    new_group[1:] = k[1:] != k[:-1]
+    group_start = np.flatnonzero(new_group)
+    sizes = np.diff(np.append(group_start, len(k)))
+    size_of = np.repeat(sizes, sizes)
+    end_of = np.repeat(group_start + sizes, sizes)
+    usable = (size_of >= 2) & (size_of <= MAX_BUCKET)
+    oversized = int(np.count_nonzero(sizes > MAX_BUCKET))
+    idx = np.flatnonzero(usable)
+    out: list[npt.NDArray[np.int64]] = []
+    step = 1
+    # Pair each member with the members after it in its bucket, one distance at a time.
+    while len(idx):
+        idx = idx[idx + step < end_of[idx]]
+        if not len(idx):
+            break
+        lo, hi = d[idx], d[idx + step]
+        out.append((np.minimum(lo, hi) << 32) | np.maximum(lo, hi))
+        step += 1
+    return (np.concatenate(out) if out else np.empty(0, np.int64)), oversized

@@ -1,0 +1,141 @@
+"""The ``dedup`` command: parse options, load config, call the library, render, exit.
+
+Only this module imports click. Library errors become one-line messages with exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from dedup import __version__
+from dedup.errors import EXIT_USAGE, DedupError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def settings_options(fn: F) -> F:
+    """Options shared by every command that scans: each maps to a Settings field."""
+    options = [
+        click.option("--include", multiple=True, metavar="GLOB",
+                     help="Scan only files matching GLOB inside folders (repeatable; replaces the "
+                     "default *.txt *.text *.md *.markdown *.rst *.html *.htm)."),
+        click.option("--exclude", multiple=True, metavar="GLOB",
+                     help="Leave out files and folders matching GLOB (repeatable)."),
+        click.option("--shingle-size", type=int, help="Words per shingle. [default: 5]"),
+        click.option("--near-duplicate", type=float, metavar="J",
+                     help="Jaccard similarity for near-duplicate. [default: 0.8]"),
+        click.option("--contained", type=float, metavar="C",
+                     help="Share of a document found in the other for contained. [default: 0.8]"),
+        click.option("--overlap-words", type=int, metavar="N",
+                     help="Words in a shared passage for overlap. [default: 50]"),
+        click.option("--overlap-share", type=float, metavar="S",
+                     help="Share of a document that makes a shorter passage an overlap. "
+                     "[default: 0.2]"),
+        click.option("--boilerplate-docs", type=int, metavar="N",
+                     help="Documents a shingle must be in to count as boilerplate. [default: 10]"),
+        click.option("--boilerplate-share", type=float, metavar="S",
+                     help="...when such shared text is less than S of those documents. "
+                     "[default: 0.3]"),
+        click.option("--num-perm", type=int, help="MinHash permutations. [default: 128]"),
+        click.option("--seed", type=int, help="MinHash seed. [default: 1]"),
+        click.option("--window", type=int, metavar="N",
+                     help="Shingles per LSH passage window. [default: 30]"),
+        click.option("--lsh-threshold", type=float, metavar="J",
+                     help="Window similarity the LSH aims at. [default: 0.4]"),
+        click.option("--max-bytes", type=int, metavar="N",
+                     help="Skip files larger than N bytes. [default: 20000000]"),
+        click.option("--jobs", "-j", type=int, metavar="N",
+                     help="Worker processes; 0 = one per core. [default: 0]"),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                     help="pyproject.toml to read [tool.dedup] from. [default: the nearest one "
+                     "at or above the current folder]"),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def load_settings(config_path: Path | None, overrides: dict[str, Any]) -> Any:
+    """Settings from [tool.dedup] (explicit file, or found upward from here) and the flags."""
+    from dedup.config import build_settings, find_pyproject, load_pyproject
+
+    if config_path is not None and not config_path.is_file():
+        raise click.BadParameter(f"no such file: {config_path}", param_hint="--config")
+    path = config_path or find_pyproject(Path.cwd())
+    config = load_pyproject(path) if path else {}
+    for key in ("include", "exclude"):
+        overrides[key] = tuple(overrides[key]) or None
+    return build_settings(config, overrides)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="dedup")
+def cli() -> None:
+    """Find near-duplicate and reprinted documents in folders of text, and explain every match.
+
+    Exit codes: 0 nothing found, 1 pairs found, 2 usage or input error.
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@click.option("--no-progress", is_flag=True, help="Never draw a progress bar.")
+@settings_options
+def scan(paths: tuple[str, ...], as_json: bool, no_progress: bool, config_path: Path | None,
+         **overrides: Any) -> None:
+    """Find identical, near-duplicate, contained and overlapping documents under PATHS.
+
+    Folders are scanned recursively for text files (.txt .md .html ...); hidden folders are
+    skipped. Unreadable, binary, empty and undecodable files are skipped with a warning.
+
+    Example:
+
+        dedup scan samples/
+        dedup scan corpus/ --json > pairs.json
+    """
+    from dedup.pipeline import scan as run_scan
+    from dedup.render import terminal
+
+    settings = load_settings(config_path, overrides)
+    err = terminal.console(stderr=True)
+    with terminal.progress_bar(err) as progress:
+        report = run_scan(paths, settings, progress=None if no_progress else progress)
+    for skipped in report.skipped:
+        terminal.warn(err, f"skipped {skipped.path}: {skipped.reason}")
+    if not report.documents:
+        terminal.warn(err, "no documents to compare under " + " ".join(paths))
+    if as_json:
+        from dedup.render.json import dumps
+
+        click.echo(dumps(report), nl=False)
+    else:
+        terminal.render(report, terminal.console())
+    sys.exit(report.return_code)
+
+
+def main() -> None:
+    """Entry point of the ``dedup`` console script: library errors exit 2 with one line."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except DedupError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(EXIT_USAGE)

@@ -1,0 +1,177 @@
+"""One settings object, its validation, and ``[tool.dedup]`` in pyproject.toml."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from dedup.errors import ConfigError
+
+DEFAULT_INCLUDE: tuple[str, ...] = (
+    "*.txt",
+    "*.text",
+    "*.md",
+    "*.markdown",
+    "*.rst",
+    "*.html",
+    "*.htm",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of a scan. Defaults are justified in the README with the figures that chose them."""
+
+    shingle_size: int = 5
+    """Words per shingle."""
+    num_perm: int = 128
+    """MinHash permutations per passage window."""
+    seed: int = 1
+    """Seed of the MinHash permutations (datasketch's ``seed``)."""
+    window: int = 30
+    """Shingles per passage window; windows overlap by half."""
+    lsh_threshold: float = 0.4
+    """Window Jaccard similarity the LSH banding is tuned for (datasketch's optimal parameters)."""
+    near_duplicate: float = 0.8
+    """Jaccard similarity at or above which a pair is a near-duplicate."""
+    contained: float = 0.8
+    """Share of one document's shingles found in the other at or above which it is contained."""
+    overlap_words: int = 50
+    """Words in the longest shared passage at or above which a pair overlaps."""
+    overlap_share: float = 0.2
+    """A pair also overlaps when this share of one document is shared and its longest shared
+    passage has at least half of overlap_words."""
+    boilerplate_docs: int = 10
+    """A shingle found in at least this many documents may be boilerplate (see boilerplate_share)."""
+    boilerplate_share: float = 0.3
+    """...and is, when widely shared text makes less than this share of those documents on average."""
+    include: tuple[str, ...] = DEFAULT_INCLUDE
+    """Glob patterns of files to scan inside folders (files named directly are always scanned)."""
+    exclude: tuple[str, ...] = ()
+    """Glob patterns of files and folders to leave out."""
+    max_bytes: int = 20_000_000
+    """Files larger than this are skipped with a warning."""
+    jobs: int = 0
+    """Worker processes; 0 means one per core."""
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict[str, object]:
+        """Settings as plain JSON-ready values, in field order."""
+        out: dict[str, object] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    def effective_jobs(self) -> int:
+        """The number of worker processes to use."""
+        return self.jobs if self.jobs > 0 else max(1, os.cpu_count() or 1)
+
+
+_INT_RANGES = {
+    "shingle_size": (1, 50),
+    "num_perm": (16, 1024),
+    "seed": (0, 2**32 - 1),
+    "window": (4, 10_000),
+    "overlap_words": (1, 1_000_000),
+    "boilerplate_docs": (2, 2**31),
+    "max_bytes": (1, 2**40),
+    "jobs": (0, 1024),
+}
+_FRACTIONS = (
+    "lsh_threshold",
+    "near_duplicate",
+    "contained",
+    "overlap_share",
+    "boilerplate_share",
+)
+
+
+def validate(settings: Settings) -> None:
+    """Raise ConfigError naming the first field that is out of range or of the wrong type."""
+    for name, (low, high) in _INT_RANGES.items():
+        value = getattr(settings, name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{_option(name)} must be a whole number, got {value!r}")
+        if not low <= value <= high:
+            raise ConfigError(f"{_option(name)} must be between {low} and {high}, got {value}")
+    for name in _FRACTIONS:
+        value = getattr(settings, name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{_option(name)} must be a number, got {value!r}")
+        if not 0.0 < float(value) <= 1.0:
+            raise ConfigError(f"{_option(name)} must be above 0 and at most 1, got {value}")
+    for name in ("include", "exclude"):
+        value = getattr(settings, name)
+        if not isinstance(value, tuple) or not all(isinstance(v, str) and v for v in value):
+            raise ConfigError(f"{_option(name)} must be a list of glob patterns, got {value!r}")
+    if settings.shingle_size > settings.window:
+        raise ConfigError("--window must be at least --shingle-size")
+
+
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+FIELD_NAMES = frozenset(f.name for f in fields(Settings))
+
+
+def settings_from_mapping(values: dict[str, Any], source: str) -> dict[str, Any]:
+    """Check keys and types of a config mapping (``[tool.dedup]``) and return field values.
+
+    Keys may use dashes or underscores. Unknown keys are an error naming ``source``.
+    """
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        name = key.replace("-", "_")
+        if name not in FIELD_NAMES:
+            known = ", ".join(sorted(n.replace("_", "-") for n in FIELD_NAMES))
+            raise ConfigError(f"{source}: unknown key {key!r} in [tool.dedup] (known: {known})")
+        if name in ("include", "exclude"):
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list):
+                raise ConfigError(f"{source}: {key} must be a list of glob patterns")
+            value = tuple(value)
+        out[name] = value
+    return out
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above ``start``, if any."""
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_pyproject(path: Path) -> dict[str, Any]:
+    """The validated ``[tool.dedup]`` table of a pyproject.toml (empty when it has none)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
+    table = data.get("tool", {}).get("dedup", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.dedup] must be a table")
+    return settings_from_mapping(table, str(path))
+
+
+def build_settings(config: dict[str, Any], overrides: dict[str, Any]) -> Settings:
+    """Settings from defaults, then the config file, then command-line overrides (which win)."""
+    merged = {**config, **{k: v for k, v in overrides.items() if v is not None}}
+    try:
+        return Settings(**merged)
+    except TypeError as exc:  # a wrong type that dataclasses itself rejects
+        raise ConfigError(str(exc)) from exc

@@ -1,0 +1,21 @@
+"""The exceptions dedup raises, and the exit code each one maps to."""
+
+from __future__ import annotations
+
+EXIT_CLEAN = 0
+EXIT_DUPLICATES = 1
+EXIT_USAGE = 2
+
+
+class DedupError(Exception):
+    """Base class: an error the user can fix, reported in one line without a traceback."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(DedupError):
+    """A setting, option or ``[tool.dedup]`` key is wrong."""
+
+
+class InputError(DedupError):
+    """A path given on the command line does not exist or holds no documents."""

@@ -1,0 +1,98 @@
+"""Records shared between the pipeline stages. All are frozen: stages never mutate their input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Relation = Literal["identical", "near-duplicate", "contained", "overlap"]
+RELATIONS: tuple[Relation, ...] = ("identical", "near-duplicate", "contained", "overlap")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word: its normalised form and where it stands in the original text (``text[start:end]``)."""
+
+    norm: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A readable document: where it is and what it holds, without its text."""
+
+    path: str
+    """The path as the user would type it, relative to the current directory where possible."""
+    content_hash: str
+    """sha256 of the file's bytes, hex."""
+    words: int
+    encoding: str
+    attribution: str | None = None
+    """A line such as 'Reprinted from The Algemeiner', if the document carries one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file that was not scanned, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """A verified pair of documents; every number is exact, computed on shingle sets."""
+
+    a: str
+    b: str
+    relation: Relation
+    jaccard: float
+    a_in_b: float
+    b_in_a: float
+    shared_shingles: int
+    shared_words_a: int
+    shared_words_b: int
+    longest_passage: int
+    """Words in the longest run of consecutive shared shingles, as it stands in ``a``."""
+
+    @property
+    def direction(self) -> Literal["a_in_b", "b_in_a"] | None:
+        """For a ``contained`` pair, which document lies inside which."""
+        if self.relation != "contained":
+            return None
+        return "a_in_b" if self.a_in_b >= self.b_in_a else "b_in_a"
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """Documents linked by reported pairs, with a guess at which one is the original."""
+
+    members: tuple[str, ...]
+    original: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything a scan found; ``return_code`` is the process exit code it implies."""
+
+    documents: tuple[Document, ...]
+    pairs: tuple[Pair, ...]
+    clusters: tuple[Cluster, ...]
+    skipped: tuple[Skipped, ...]
+    settings: dict[str, object]
+    seconds: float = 0.0
+    stats: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def return_code(self) -> int:
+        """1 when any pair was reported, else 0."""
+        return 1 if self.pairs else 0
+
+    def pair_counts(self) -> dict[str, int]:
+        """Number of pairs of each relation, in the canonical relation order."""
+        counts = {relation: 0 for relation in RELATIONS}
+        for pair in self.pairs:
+            counts[pair.relation] += 1
+        return counts

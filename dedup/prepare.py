@@ -1,0 +1,70 @@
+"""Per-document work, pure over a batch of files: read, tokenise, shingle, note attribution lines.
+
+Runs in worker processes; its output depends only on the files and the settings, never on the batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import regex
+
+from dedup.models import Document, Skipped
+from dedup.shingle import U64, shingle_hashes, word_hashes
+from dedup.sources import Source, read_text
+from dedup.tokens import words
+
+_ATTRIBUTION = regex.compile(
+    r"^\W*(?:(?:reprinted|republished|reposted|syndicated|adapted)\s+(?:with\s+permission\s+)?"
+    r"(?:from|by|courtesy\s+of)"
+    r"|(?:this\s+(?:article|story|post|piece)\s+)?(?:was\s+)?(?:originally|first)\s+"
+    r"(?:appeared|published|ran|posted)\s+(?:in|on|at|by)"
+    r"|source\s*:)\s*(?P<source>\S.{0,120}?)\s*\W*$",
+    regex.IGNORECASE | regex.MULTILINE,
+)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A document ready for sketching: its record and its shingle hashes in text order."""
+
+    document: Document
+    shingles: U64
+    text_hash: str
+    """sha256 of the normalised words: equal for documents that differ only in layout or case."""
+
+
+def attribution(text: str) -> str | None:
+    """The source named by the first line like 'Reprinted from X' or 'Originally appeared in X'."""
+    match = _ATTRIBUTION.search(text)
+    return match.group("source") if match else None
+
+
+def prepare_batch(sources: Sequence[Source], shingle_size: int, max_bytes: int) -> list[
+    Prepared | Skipped
+]:
+    """Read and shingle each file; a file that cannot be used becomes a Skipped record."""
+    cache: dict[str, int] = {}
+    out: list[Prepared | Skipped] = []
+    for source in sources:
+        text = read_text(source, max_bytes)
+        if isinstance(text, Skipped):
+            out.append(text)
+            continue
+        ws = words(text.text)
+        if not ws:
+            out.append(Skipped(source.display, "no words"))
+            continue
+        shingles = shingle_hashes(word_hashes(ws, cache), shingle_size)
+        text_hash = hashlib.sha256("\x1f".join(ws).encode("utf-8")).hexdigest()
+        document = Document(
+            path=source.display,
+            content_hash=text.content_hash,
+            words=len(ws),
+            encoding=text.encoding,
+            attribution=attribution(text.text),
+        )
+        out.append(Prepared(document, shingles, text_hash))
+    return out

@@ -1,0 +1,1 @@
+"""Renderers: the terminal report (rich) and the versioned JSON document."""

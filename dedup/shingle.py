@@ -1,0 +1,59 @@
+"""Words to hashed word shingles, as numpy arrays of 64-bit integers."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+U64 = npt.NDArray[np.uint64]
+
+_MULT = np.uint64(0x9E3779B97F4A7C15)  # odd: the combination below stays a bijection in each word
+
+
+def fmix64(values: U64) -> U64:
+    """MurmurHash3's 64-bit finalizer: spreads structured inputs over all 64 bits (a bijection)."""
+    h = values ^ (values >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+def word_hashes(words: Sequence[str], cache: dict[str, int]) -> U64:
+    """A stable 64-bit hash per word (blake2b), computing each distinct word once via ``cache``."""
+    out = np.empty(len(words), dtype=np.uint64)
+    for i, word in enumerate(words):
+        h = cache.get(word)
+        if h is None:
+            h = int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+            cache[word] = h
+        out[i] = h
+    return out
+
+
+def shingle_hashes(hashes: U64, k: int) -> U64:
+    """Hashes of every run of ``k`` consecutive words, in text order.
+
+    A text of fewer than ``k`` words (but at least one) gives one shingle of all its words, so short
+    texts can still match. No words give no shingles.
+    """
+    n = len(hashes)
+    if n == 0:
+        return np.empty(0, dtype=np.uint64)
+    width = min(k, n)
+    count = n - width + 1
+    with np.errstate(over="ignore"):
+        acc = hashes[:count].copy()
+        for j in range(1, width):
+            acc = acc * _MULT + hashes[j : j + count]
+        return fmix64(acc + np.uint64(width))
+
+
+def shingle_words(shingle_count: int, word_count: int, k: int) -> int:
+    """How many words ``shingle_count`` consecutive shingles span."""
+    if shingle_count <= 0:
+        return 0
+    return min(word_count, shingle_count + k - 1)

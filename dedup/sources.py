@@ -1,0 +1,192 @@
+"""Finding documents under the given paths and reading them: the only module that touches files."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from html.parser import HTMLParser
+from pathlib import Path
+
+from dedup.config import Settings
+from dedup.errors import InputError
+from dedup.models import Skipped
+
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+_SNIFF = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A file to scan: where it is on disk and how the user would name it."""
+
+    path: Path
+    display: str
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A decoded document."""
+
+    source: Source
+    text: str
+    encoding: str
+    content_hash: str
+
+
+def display_path(given: str, rel: str = "") -> str:
+    """A file's path as the user would type it: the path they gave, joined with the part below it."""
+    joined = os.path.normpath(os.path.join(given, rel)) if rel else os.path.normpath(given)
+    return Path(joined).as_posix()
+
+
+def _matches(rel: str, patterns: Iterable[str]) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    return any(fnmatchcase(rel, p) or fnmatchcase(name, p) for p in patterns)
+
+
+def discover(paths: Sequence[str], settings: Settings, cwd: Path) -> list[Source]:
+    """Every file to scan under ``paths``, sorted by display path, each listed once.
+
+    Folders are walked recursively; hidden folders and files (``.git`` among them) are skipped, files
+    must match an ``include`` pattern and no ``exclude`` pattern. A file named directly is always
+    scanned unless excluded. A path that does not exist raises InputError.
+    """
+    found: dict[Path, Source] = {}
+    for given in paths:
+        root = Path(given)
+        absolute = root if root.is_absolute() else cwd / root
+        if not absolute.exists():
+            raise InputError(f"path does not exist: {given}")
+        if absolute.is_file():
+            if not _matches(absolute.name, settings.exclude):
+                found.setdefault(absolute.resolve(), Source(absolute, display_path(given)))
+            continue
+        for dirpath, dirnames, filenames in os.walk(absolute):
+            here = Path(dirpath)
+            rel_dir = here.relative_to(absolute).as_posix()
+            rel_dir = "" if rel_dir == "." else rel_dir + "/"
+            dirnames[:] = sorted(
+                d
+                for d in dirnames
+                if not d.startswith(".") and not _matches(rel_dir + d, settings.exclude)
+            )
+            for name in sorted(filenames):
+                rel = rel_dir + name
+                if name.startswith("."):
+                    continue
+                if not _matches(rel, settings.include) or _matches(rel, settings.exclude):
+                    continue
+                file_path = here / name
+                if not file_path.is_file():  # sockets, broken links
+                    continue
+                found.setdefault(file_path.resolve(), Source(file_path, display_path(given, rel)))
+    return sorted(found.values(), key=lambda src: src.display)
+
+
+def read_text(source: Source, max_bytes: int) -> Text | Skipped:
+    """Read and decode one file, or say in a few words why it is skipped. Never raises for bad files."""
+    try:
+        size = source.path.stat().st_size
+        if size > max_bytes:
+            return Skipped(source.display, f"too large ({size} bytes > --max-bytes {max_bytes})")
+        data = source.path.read_bytes()
+    except OSError as exc:
+        return Skipped(source.display, f"unreadable ({exc.strerror or exc})")
+    decoded = decode(data)
+    if isinstance(decoded, str):
+        return Skipped(source.display, decoded)
+    text, encoding = decoded
+    if source.path.suffix.lower() in HTML_SUFFIXES:
+        text = html_to_text(text)
+    if not text.strip():
+        return Skipped(source.display, "empty")
+    return Text(source, text, encoding, hashlib.sha256(data).hexdigest())
+
+
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def decode(data: bytes) -> tuple[str, str] | str:
+    """Decode bytes as text: ``(text, encoding)``, or a reason string when they are not text.
+
+    UTF-8 (with or without a byte-order mark) and UTF-16/32 with a mark are read as such; other bytes
+    fall back to Windows-1252, the usual encoding of older Western text. Bytes with NULs or many
+    control characters are binary.
+    """
+    if not data.strip():
+        return "empty"
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding.replace("-sig", "")
+            except UnicodeDecodeError:
+                return f"undecodable (invalid {encoding})"
+    head = data[:_SNIFF]
+    if b"\x00" in head:
+        return "binary"
+    try:
+        text, encoding = data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        try:
+            text, encoding = data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            return "undecodable (neither UTF-8 nor Windows-1252)"
+    sample = text[:_SNIFF]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    if controls > max(2, len(sample) // 100):
+        return "binary"
+    return text, encoding
+
+
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote br dd div dl dt figcaption figure footer form h1 h2 h3 h4 h5 h6 "
+    "header hr li main nav ol p pre section table td th tr ul title".split()
+)
+_HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head"})
+
+
+class _VisibleText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+        self.in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "title":
+            self.in_title = True
+        elif tag in _HIDDEN_TAGS:
+            self.hidden += 1
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self.in_title = False
+        elif tag in _HIDDEN_TAGS and self.hidden:
+            self.hidden -= 1
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        # The title is shown in the browser's tab, so it counts as visible even inside <head>.
+        if self.in_title or not self.hidden:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """The visible text of an HTML page: no tags, scripts or styles; blocks on their own lines."""
+    parser = _VisibleText()
+    parser.feed(markup)
+    parser.close()
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    return "\n".join(line for line in lines if line)

@@ -1,0 +1,108 @@
+"""Exact verification of a candidate pair on its shingle sets, and the relation it earns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from dedup.config import Settings
+from dedup.models import Pair, Relation
+from dedup.shingle import U64, shingle_words
+
+
+@dataclass(frozen=True)
+class Sketched:
+    """What verification needs of one document."""
+
+    path: str
+    sequence: U64
+    """Shingle hashes in text order, boilerplate included (it keeps word positions)."""
+    distinct: U64
+    """Sorted distinct shingle hashes, boilerplate removed."""
+    words: int
+    text_hash: str
+
+
+def sketched(path: str, sequence: U64, words: int, text_hash: str, boilerplate: U64) -> Sketched:
+    """Build the verification record of a document, leaving out boilerplate shingles."""
+    distinct = np.unique(sequence)
+    if len(boilerplate):
+        distinct = distinct[~np.isin(distinct, boilerplate, assume_unique=True)]
+    return Sketched(path, sequence, distinct, words, text_hash)
+
+
+def longest_run(mask: npt.NDArray[np.bool_]) -> int:
+    """Length of the longest run of True values."""
+    if not mask.any():
+        return 0
+    padded = np.concatenate(([False], mask, [False]))
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    return int((edges[1::2] - edges[::2]).max())
+
+
+def covered_words(mask: npt.NDArray[np.bool_], words: int, k: int) -> int:
+    """Words covered by at least one shingle whose mask is True (shingle i spans words i..i+k-1)."""
+    if not mask.any():
+        return 0
+    width = min(k, words)
+    starts = np.zeros(words + 1, dtype=np.int64)
+    idx = np.flatnonzero(mask)
+    np.add.at(starts, idx, 1)
+    np.add.at(starts, np.minimum(idx + width, words), -1)
+    return int(np.count_nonzero(np.cumsum(starts[:words]) > 0))
+
+
+def relation_of(
+    identical: bool, jaccard: float, containment: float, passage: int, settings: Settings
+) -> Relation | None:
+    """The strongest relation the numbers support, or None when the pair is not reported."""
+    if identical:
+        return "identical"
+    if jaccard >= settings.near_duplicate:
+        return "near-duplicate"
+    if containment >= settings.contained:
+        return "contained"
+    if passage >= settings.overlap_words:
+        return "overlap"
+    # A shorter shared passage still counts when it is a good part of the smaller document,
+    # as in a short answer or note that copies a sentence or two.
+    if passage * 2 >= settings.overlap_words and containment >= settings.overlap_share:
+        return "overlap"
+    return None
+
+
+def verify(a: Sketched, b: Sketched, settings: Settings) -> Pair | None:
+    """The exact numbers of a pair and its relation; None when it earns no relation.
+
+    ``a`` and ``b`` must be given in path order. Every figure excludes boilerplate shingles.
+    """
+    k = settings.shingle_size
+    shared = np.intersect1d(a.distinct, b.distinct, assume_unique=True)
+    n_shared = len(shared)
+    identical = a.text_hash == b.text_hash
+    if n_shared == 0 and not identical:
+        return None
+    union = len(a.distinct) + len(b.distinct) - n_shared
+    jaccard = n_shared / union if union else 1.0
+    a_in_b = n_shared / len(a.distinct) if len(a.distinct) else (1.0 if identical else 0.0)
+    b_in_a = n_shared / len(b.distinct) if len(b.distinct) else (1.0 if identical else 0.0)
+    mask_a = np.isin(a.sequence, shared)
+    mask_b = np.isin(b.sequence, shared)
+    passage = shingle_words(longest_run(mask_a), a.words, k)
+    relation = relation_of(identical, jaccard, max(a_in_b, b_in_a), passage, settings)
+    if relation is None:
+        return None
+    return Pair(
+        a=a.path,
+        b=b.path,
+        relation=relation,
+        jaccard=round(jaccard, 4),
+        a_in_b=round(a_in_b, 4),
+        b_in_a=round(b_in_a, 4),
+        shared_shingles=n_shared,
+        shared_words_a=covered_words(mask_a, a.words, k),
+        shared_words_b=covered_words(mask_b, b.words, k),
+        longest_passage=passage,
+    )
