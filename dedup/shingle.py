@@ -24,14 +24,10 @@ def fmix64(values: U64) -> U64:
 
 def word_hashes(words: Sequence[str], cache: dict[str, int]) -> U64:
     """A stable 64-bit hash per word (blake2b), computing each distinct word once via ``cache``."""
-    out = np.empty(len(words), dtype=np.uint64)
-    for i, word in enumerate(words):
-        h = cache.get(word)
-        if h is None:
-            h = int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
-            cache[word] = h
-        out[i] = h
-    return out
+    for word in set(words).difference(cache):
+        digest = hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest()
+        cache[word] = int.from_bytes(digest, "little")
+    return np.fromiter(map(cache.__getitem__, words), dtype=np.uint64, count=len(words))
 
 
 def shingle_hashes(hashes: U64, k: int) -> U64:
