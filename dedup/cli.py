@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from dedup import __version__
-from dedup.errors import EXIT_USAGE, DedupError
+from dedup.errors import DedupError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -73,7 +73,28 @@ def load_settings(config_path: Path | None, overrides: dict[str, Any]) -> Any:
     return build_settings(config, overrides)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class InputFailure(click.ClickException):
+    """A library error shown as one line, exiting with the library's exit code."""
+
+    def __init__(self, error: DedupError) -> None:
+        super().__init__(str(error))
+        self.exit_code = error.exit_code
+
+
+class DedupGroup(click.Group):
+    """Maps the library's errors to click's one-line error and exit code, in one place."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DedupError as exc:
+            raise InputFailure(exc) from exc
+
+
+@click.group(
+    cls=DedupGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="dedup")
 def cli() -> None:
     """Find near-duplicate and reprinted documents in folders of text, and explain every match.
@@ -120,22 +141,9 @@ def scan(paths: tuple[str, ...], as_json: bool, no_progress: bool, config_path: 
 
 
 def main() -> None:
-    """Entry point of the ``dedup`` console script: library errors exit 2 with one line."""
+    """Entry point of the ``dedup`` console script."""
     try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
-    except DedupError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        cli.main(prog_name="dedup")
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
-    except BrokenPipeError:
-        sys.exit(EXIT_USAGE)

@@ -66,9 +66,14 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
     def as_dict(self) -> dict[str, object]:
-        """Settings as plain JSON-ready values, in field order."""
+        """The settings that shape results, as plain JSON-ready values, in field order.
+
+        ``jobs`` is left out: results are the same whatever the number of processes.
+        """
         out: dict[str, object] = {}
         for f in fields(self):
+            if f.name == "jobs":
+                continue
             value = getattr(self, f.name)
             out[f.name] = list(value) if isinstance(value, tuple) else value
         return out

@@ -1,0 +1,41 @@
+"""The JSON report of samples/ compared exactly with tests/golden/samples.json.
+
+Regenerate on purpose only: DEDUP_REGENERATE=1 python -m pytest tests/test_golden.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import jsonschema
+from click.testing import CliRunner
+
+from dedup.cli import cli
+
+GOLDEN = Path(__file__).parent / "golden" / "samples.json"
+SCHEMA = Path(__file__).parents[1] / "dedup" / "schema" / "report.schema.json"
+
+
+def scan_json(*args: str) -> str:
+    result = CliRunner().invoke(cli, ["scan", "samples/", "--json", *args])
+    assert result.exit_code == 1, result.stderr
+    return result.stdout
+
+
+def test_samples_json_matches_golden(in_root: Path) -> None:
+    out = scan_json()
+    if os.environ.get("DEDUP_REGENERATE"):
+        GOLDEN.write_text(out, encoding="utf-8")
+    assert out == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_samples_json_validates_against_schema(in_root: Path) -> None:
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(json.loads(scan_json()), schema)
+
+
+def test_same_output_whatever_the_number_of_processes(in_root: Path) -> None:
+    assert scan_json("--jobs", "1") == scan_json("--jobs", "2")

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dedup import Settings, scan
+from dedup.models import Report
+
+WORDS = (
+    "river bank council budget library treaty signed minister said week year school road "
+    "market price rain storm north south city plan report court judge vote party leader"
+).split()
+
+
+def article(seed: int, n: int = 120) -> str:
+    rng = random.Random(seed)
+    sentences = []
+    for _ in range(n // 10):
+        sentences.append(" ".join(rng.choice(WORDS) for _ in range(10)).capitalize() + ".")
+    return " ".join(sentences)
+
+
+CORPUS = {
+    "orig": article(1, 300),
+    "reprint": "Reprinted from The Daily.\n" + article(1, 300) + "\nRELATED:\n" + article(9),
+    "truncated": article(1, 300)[:900],
+    "other": article(2, 300),
+    "third": article(3, 200),
+}
+
+
+def relations(report: Report, names: dict[str, str]) -> set[tuple[frozenset[str], str, float]]:
+    """Pairs keyed by document content, not by file name."""
+    return {
+        (frozenset((names[Path(p.a).name], names[Path(p.b).name])), p.relation, p.jaccard)
+        for p in report.pairs
+    }
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(order=st.permutations(sorted(CORPUS)))
+def test_results_do_not_depend_on_file_order(tmp_path_factory: object, order: list[str]) -> None:
+    folder = tmp_path_factory.mktemp("corpus")  # type: ignore[attr-defined]
+    names = {}
+    for i, key in enumerate(order):
+        name = f"{i:02d}.txt"
+        (folder / name).write_text(CORPUS[key], encoding="utf-8")
+        names[name] = key
+    found = relations(scan([folder], Settings(jobs=1)), names)
+    reference = {
+        (frozenset(("orig", "reprint")), "contained"),
+        (frozenset(("orig", "truncated")), "contained"),
+        (frozenset(("reprint", "truncated")), "contained"),
+    }
+    assert {(pair, rel) for pair, rel, _ in found} == reference
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1))
+def test_identical_files_are_identical(tmp_path_factory: object, text: str) -> None:
+    folder = tmp_path_factory.mktemp("same")  # type: ignore[attr-defined]
+    (folder / "a.txt").write_text(text, encoding="utf-8")
+    (folder / "b.txt").write_text(text, encoding="utf-8")
+    report = scan([folder], Settings(jobs=1))
+    if len(report.documents) < 2:  # text without words or not text at all is skipped, both alike
+        assert len(report.skipped) == 2 and not report.pairs
+        return
+    (pair,) = report.pairs
+    assert pair.relation == "identical"
+    assert pair.jaccard == 1.0 and pair.a_in_b == 1.0 and pair.b_in_a == 1.0
+
+
+def test_parallel_batches_give_the_same_report(tmp_path: Path) -> None:
+    for i in range(700):  # several worker batches
+        (tmp_path / f"{i:04d}.txt").write_text(article(i % 350, 80), encoding="utf-8")
+    one = scan([tmp_path], Settings(jobs=1))
+    two = scan([tmp_path], Settings(jobs=2))
+    assert one.pairs == two.pairs
+    assert one.clusters == two.clusters
+    assert len(one.pairs) == 350
+    assert {p.relation for p in one.pairs} == {"identical"}
+
+
+def test_shared_boilerplate_alone_makes_no_pair(tmp_path: Path) -> None:
+    footer = (
+        "Subscribe to our newsletter for the latest news from the valley and beyond. "
+        "Follow us on social media, share this story with your friends, and leave a comment "
+        "below. All rights reserved by the Valley Courier media group and its partners."
+    )
+    for i in range(12):
+        (tmp_path / f"site-{i:02d}.txt").write_text(article(100 + i, 250) + "\n" + footer)
+    report = scan([tmp_path], Settings(jobs=1))
+    assert report.pairs == ()
+    assert report.stats["boilerplate_shingles"] > 20
+
+
+def test_widely_reprinted_article_is_not_boilerplate(tmp_path: Path) -> None:
+    body = article(7, 400)
+    for i in range(15):
+        (tmp_path / f"copy-{i:02d}.txt").write_text(f"Site {i} edition.\n{body}\n{article(200 + i, 60)}")
+    report = scan([tmp_path], Settings(jobs=1))
+    assert len(report.pairs) == 15 * 14 // 2
+    assert len(report.clusters) == 1
