@@ -68,9 +68,9 @@ def candidate_pairs(windows: Windows, threshold: float, num_perm: int) -> Candid
     return Candidates(pairs, oversized)
 
 
-def _bucket_pairs(keys: npt.NDArray[np.uint64], doc: npt.NDArray[np.int64]) -> tuple[
-    npt.NDArray[np.int64], int
-]:
+def _bucket_pairs(
+    keys: npt.NDArray[np.uint64], doc: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], int]:
     """Pair codes ``lo << 32 | hi`` of documents sharing a key, and the number of buckets skipped."""
     order = np.lexsort((doc, keys))
     k, d = keys[order], doc[order]

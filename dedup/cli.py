@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from dedup import __version__
-from dedup.errors import DedupError
+from dedup.errors import EXIT_USAGE, DedupError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -21,39 +21,80 @@ F = TypeVar("F", bound=Callable[..., Any])
 def settings_options(fn: F) -> F:
     """Options shared by every command that scans: each maps to a Settings field."""
     options = [
-        click.option("--include", multiple=True, metavar="GLOB",
-                     help="Scan only files matching GLOB inside folders (repeatable; replaces the "
-                     "default *.txt *.text *.md *.markdown *.rst *.html *.htm)."),
-        click.option("--exclude", multiple=True, metavar="GLOB",
-                     help="Leave out files and folders matching GLOB (repeatable)."),
+        click.option(
+            "--include",
+            multiple=True,
+            metavar="GLOB",
+            help="Scan only files matching GLOB inside folders (repeatable; replaces the "
+            "default *.txt *.text *.md *.markdown *.rst *.html *.htm).",
+        ),
+        click.option(
+            "--exclude",
+            multiple=True,
+            metavar="GLOB",
+            help="Leave out files and folders matching GLOB (repeatable).",
+        ),
         click.option("--shingle-size", type=int, help="Words per shingle. [default: 5]"),
-        click.option("--near-duplicate", type=float, metavar="J",
-                     help="Jaccard similarity for near-duplicate. [default: 0.8]"),
-        click.option("--contained", type=float, metavar="C",
-                     help="Share of a document found in the other for contained. [default: 0.8]"),
-        click.option("--overlap-words", type=int, metavar="N",
-                     help="Words in a shared passage for overlap. [default: 50]"),
-        click.option("--overlap-share", type=float, metavar="S",
-                     help="Share of a document that makes a shorter passage an overlap. "
-                     "[default: 0.2]"),
-        click.option("--boilerplate-docs", type=int, metavar="N",
-                     help="Documents a shingle must be in to count as boilerplate. [default: 10]"),
-        click.option("--boilerplate-share", type=float, metavar="S",
-                     help="...when such shared text is less than S of those documents. "
-                     "[default: 0.3]"),
+        click.option(
+            "--near-duplicate",
+            type=float,
+            metavar="J",
+            help="Jaccard similarity for near-duplicate. [default: 0.8]",
+        ),
+        click.option(
+            "--contained",
+            type=float,
+            metavar="C",
+            help="Share of a document found in the other for contained. [default: 0.8]",
+        ),
+        click.option(
+            "--overlap-words",
+            type=int,
+            metavar="N",
+            help="Words in a shared passage for overlap. [default: 50]",
+        ),
+        click.option(
+            "--overlap-share",
+            type=float,
+            metavar="S",
+            help="Share of a document that makes a shorter passage an overlap. [default: 0.2]",
+        ),
+        click.option(
+            "--boilerplate-docs",
+            type=int,
+            metavar="N",
+            help="Documents a shingle must be in to count as boilerplate. [default: 10]",
+        ),
+        click.option(
+            "--boilerplate-share",
+            type=float,
+            metavar="S",
+            help="...when such shared text is less than S of those documents. [default: 0.3]",
+        ),
         click.option("--num-perm", type=int, help="MinHash permutations. [default: 128]"),
         click.option("--seed", type=int, help="MinHash seed. [default: 1]"),
-        click.option("--window", type=int, metavar="N",
-                     help="Shingles per LSH passage window. [default: 30]"),
-        click.option("--lsh-threshold", type=float, metavar="J",
-                     help="Window similarity the LSH aims at. [default: 0.4]"),
-        click.option("--max-bytes", type=int, metavar="N",
-                     help="Skip files larger than N bytes. [default: 20000000]"),
-        click.option("--jobs", "-j", type=int, metavar="N",
-                     help="Worker processes; 0 = one per core. [default: 0]"),
-        click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-                     help="pyproject.toml to read [tool.dedup] from. [default: the nearest one "
-                     "at or above the current folder]"),
+        click.option(
+            "--window", type=int, metavar="N", help="Shingles per LSH passage window. [default: 30]"
+        ),
+        click.option(
+            "--lsh-threshold",
+            type=float,
+            metavar="J",
+            help="Window similarity the LSH aims at. [default: 0.4]",
+        ),
+        click.option(
+            "--max-bytes", type=int, metavar="N", help="Skip files larger than N bytes. [default: 20000000]"
+        ),
+        click.option(
+            "--jobs", "-j", type=int, metavar="N", help="Worker processes; 0 = one per core. [default: 0]"
+        ),
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="pyproject.toml to read [tool.dedup] from. [default: the nearest one "
+            "at or above the current folder]",
+        ),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -74,11 +115,9 @@ def load_settings(config_path: Path | None, overrides: dict[str, Any]) -> Any:
 
 
 class InputFailure(click.ClickException):
-    """A library error shown as one line, exiting with the library's exit code."""
+    """A library error shown as one line; every library error is a usage or input error."""
 
-    def __init__(self, error: DedupError) -> None:
-        super().__init__(str(error))
-        self.exit_code = error.exit_code
+    exit_code = EXIT_USAGE
 
 
 class DedupGroup(click.Group):
@@ -88,7 +127,7 @@ class DedupGroup(click.Group):
         try:
             return super().invoke(ctx)
         except DedupError as exc:
-            raise InputFailure(exc) from exc
+            raise InputFailure(str(exc)) from exc
 
 
 @click.group(
@@ -108,8 +147,9 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @click.option("--no-progress", is_flag=True, help="Never draw a progress bar.")
 @settings_options
-def scan(paths: tuple[str, ...], as_json: bool, no_progress: bool, config_path: Path | None,
-         **overrides: Any) -> None:
+def scan(
+    paths: tuple[str, ...], as_json: bool, no_progress: bool, config_path: Path | None, **overrides: Any
+) -> None:
     """Find identical, near-duplicate, contained and overlapping documents under PATHS.
 
     Folders are scanned recursively for text files (.txt .md .html ...); hidden folders are
@@ -117,8 +157,10 @@ def scan(paths: tuple[str, ...], as_json: bool, no_progress: bool, config_path: 
 
     Example:
 
+    \b
         dedup scan samples/
         dedup scan corpus/ --json > pairs.json
+        dedup scan corpus/ --include '*.txt' --exclude drafts --contained 0.9
     """
     from dedup.pipeline import scan as run_scan
     from dedup.render import terminal

@@ -32,9 +32,7 @@ def clusters(pairs: Sequence[Pair], attributions: Mapping[str, str | None]) -> t
     return tuple(out)
 
 
-def guess_original(
-    members: Sequence[str], attributions: Mapping[str, str | None]
-) -> tuple[str | None, str]:
+def guess_original(members: Sequence[str], attributions: Mapping[str, str | None]) -> tuple[str | None, str]:
     """Which member looks like the original, and why; ``(None, reason)`` when evidence is thin."""
     credited = {m: attributions.get(m) for m in members if attributions.get(m)}
     uncredited = [m for m in members if m not in credited]
@@ -45,4 +43,3 @@ def guess_original(
     # Containment alone cannot tell a source from a copy: a reprint that adds text contains its
     # source, but a truncated copy is contained in its source. So without attribution, say so.
     return None, "no attribution line tells the copies apart"
-

@@ -92,7 +92,7 @@ class Report:
 
     def pair_counts(self) -> dict[str, int]:
         """Number of pairs of each relation, in the canonical relation order."""
-        counts = {relation: 0 for relation in RELATIONS}
+        counts: dict[str, int] = {relation: 0 for relation in RELATIONS}
         for pair in self.pairs:
             counts[pair.relation] += 1
         return counts

@@ -53,10 +53,7 @@ def prepare_all(
                 progress("reading", len(out), total)
         return out
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [
-            pool.submit(prepare_batch, b, settings.shingle_size, settings.max_bytes)
-            for b in batches
-        ]
+        futures = [pool.submit(prepare_batch, b, settings.shingle_size, settings.max_bytes) for b in batches]
         for future in futures:
             out.extend(future.result())
             if progress:
@@ -72,9 +69,7 @@ def find_pairs(
     distinct = [np.unique(p.shingles) for p in prepared]
     boiler = boilerplate_shingles(distinct, settings.boilerplate_docs, settings.boilerplate_share)
     stats["boilerplate_shingles"] = len(boiler)
-    filtered = [
-        p.shingles[~np.isin(p.shingles, boiler)] if len(boiler) else p.shingles for p in prepared
-    ]
+    filtered = [p.shingles[~np.isin(p.shingles, boiler)] if len(boiler) else p.shingles for p in prepared]
     windows = window_signatures(
         filtered, range(len(prepared)), settings.window, settings.num_perm, settings.seed
     )
@@ -94,9 +89,7 @@ def find_pairs(
     def get(i: int) -> Sketched:
         if i not in cache:
             p = prepared[i]
-            cache[i] = sketched(
-                p.document.path, p.shingles, p.document.words, p.text_hash, boiler
-            )
+            cache[i] = sketched(p.document.path, p.shingles, p.document.words, p.text_hash, boiler)
         return cache[i]
 
     pairs = []

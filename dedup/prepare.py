@@ -42,9 +42,7 @@ def attribution(text: str) -> str | None:
     return match.group("source") if match else None
 
 
-def prepare_batch(sources: Sequence[Source], shingle_size: int, max_bytes: int) -> list[
-    Prepared | Skipped
-]:
+def prepare_batch(sources: Sequence[Source], shingle_size: int, max_bytes: int) -> list[Prepared | Skipped]:
     """Read and shingle each file; a file that cannot be used becomes a Skipped record."""
     cache: dict[str, int] = {}
     out: list[Prepared | Skipped] = []

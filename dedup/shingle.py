@@ -19,7 +19,8 @@ def fmix64(values: U64) -> U64:
     h = h * np.uint64(0xFF51AFD7ED558CCD)
     h = h ^ (h >> np.uint64(33))
     h = h * np.uint64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> np.uint64(33))
+    out: U64 = h ^ (h >> np.uint64(33))
+    return out
 
 
 def word_hashes(words: Sequence[str], cache: dict[str, int]) -> U64:

@@ -39,7 +39,8 @@ def fmix32(values: U32) -> U32:
     h = h * np.uint32(0x85EBCA6B)
     h = h ^ (h >> np.uint32(13))
     h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
+    out: U32 = h ^ (h >> np.uint32(16))
+    return out
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,9 @@ def window_signatures(
     last[:-1] = ~same
     lone = first & last
     sig = np.concatenate([pair_sig, blocks[lone]])
-    doc = np.concatenate([bdoc[1:][same], bdoc[lone]])
-    order = np.argsort(doc, kind="stable")
-    return Windows(np.ascontiguousarray(sig[order]), doc[order])
+    window_doc = np.concatenate([bdoc[1:][same], bdoc[lone]])
+    order = np.argsort(window_doc, kind="stable")
+    return Windows(np.ascontiguousarray(sig[order]), window_doc[order])
 
 
 def _block_minima(hv: U32, block_starts: I64, a: U32, b: U32) -> U32:
@@ -112,7 +113,7 @@ def _block_minima(hv: U32, block_starts: I64, a: U32, b: U32) -> U32:
         j = int(np.searchsorted(block_starts, block_starts[i] + _CHUNK, side="right"))
         j = max(j, i + 1)
         lo, hi = int(block_starts[i]), int(ends[j - 1])
-        permuted = hv[lo:hi, None] * a[None, :] + b[None, :]
+        permuted: U32 = hv[lo:hi, None] * a[None, :] + b[None, :]
         out[i:j] = np.minimum.reduceat(permuted, block_starts[i:j] - lo, axis=0)
         i = j
     return out

@@ -70,9 +70,7 @@ def discover(paths: Sequence[str], settings: Settings, cwd: Path) -> list[Source
             rel_dir = here.relative_to(absolute).as_posix()
             rel_dir = "" if rel_dir == "." else rel_dir + "/"
             dirnames[:] = sorted(
-                d
-                for d in dirnames
-                if not d.startswith(".") and not _matches(rel_dir + d, settings.exclude)
+                d for d in dirnames if not d.startswith(".") and not _matches(rel_dir + d, settings.exclude)
             )
             for name in sorted(filenames):
                 rel = rel_dir + name
@@ -149,8 +147,42 @@ def decode(data: bytes) -> tuple[str, str] | str:
 
 
 _BLOCK_TAGS = frozenset(
-    "address article aside blockquote br dd div dl dt figcaption figure footer form h1 h2 h3 h4 h5 h6 "
-    "header hr li main nav ol p pre section table td th tr ul title".split()
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+        "title",
+    ]
 )
 _HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head"})
 

@@ -45,9 +45,7 @@ def test_scan_samples_json_acceptance(in_root: Path) -> None:
     assert seed["direction"] == "a_in_b"
     assert seed["containment"]["a_in_b"] > 0.9
     assert 0.5 < seed["jaccard"] < 0.6
-    truncated = pairs[
-        ("samples/iran-russia-pact_reprint.txt", "samples/iran-russia-pact_truncated-copy.txt")
-    ]
+    truncated = pairs[("samples/iran-russia-pact_reprint.txt", "samples/iran-russia-pact_truncated-copy.txt")]
     assert truncated["relation"] == "contained" and truncated["direction"] == "b_in_a"
     involved = {p["a"] for p in report["pairs"]} | {p["b"] for p in report["pairs"]}
     assert "samples/iran-russia-pact_independent-report.txt" not in involved
@@ -159,7 +157,10 @@ def test_console_script_and_module_entry_points(in_root: Path) -> None:
     env = {**os.environ, "NO_COLOR": "1"}
     done = subprocess.run(
         [sys.executable, "-m", "dedup", "scan", "samples/", "--json"],
-        capture_output=True, text=True, env=env, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert done.returncode == 1
     assert json.loads(done.stdout)["schema_version"] == 1

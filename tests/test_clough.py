@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 from conftest import SHARED, needs_shared
+
 from dedup import Settings, scan
 
 DATA = SHARED / "data" / "clough_stevenson"
@@ -31,7 +32,10 @@ def test_cut_answers_found_and_non_answers_never_paired_with_a_source() -> None:
     assert [f for f in non if with_source.get(f)] == []
     # No answer is paired with the source of another task.
     wrong = [
-        (f, s) for f, sources in with_source.items() if f in labels
-        for s in sources if s != f"orig_task{labels[f][0]}.txt"
+        (f, s)
+        for f, sources in with_source.items()
+        if f in labels
+        for s in sources
+        if s != f"orig_task{labels[f][0]}.txt"
     ]
     assert wrong == []

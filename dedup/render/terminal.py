@@ -9,7 +9,14 @@ from typing import IO
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from dedup.models import Pair, Report
 
@@ -53,9 +60,13 @@ def summary_line(report: Report) -> str:
 def pair_lines(pair: Pair) -> list[str]:
     """Rich markup lines describing one pair: who relates to whom, then its numbers."""
     first, second = (pair.b, pair.a) if pair.direction == "b_in_a" else (pair.a, pair.b)
-    inner, outer = (pair.b_in_a, pair.a_in_b) if pair.direction == "b_in_a" else (
-        pair.a_in_b,
-        pair.b_in_a,
+    inner, outer = (
+        (pair.b_in_a, pair.a_in_b)
+        if pair.direction == "b_in_a"
+        else (
+            pair.a_in_b,
+            pair.b_in_a,
+        )
     )
     style = _STYLE[pair.relation]
     words = (
@@ -112,7 +123,7 @@ def progress_bar(err: Console, delay: float = 0.5) -> Iterator[Callable[[str, in
         transient=True,
         disable=not err.is_terminal,
     )
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
 
     def update(stage: str, done: int, total: int) -> None:
         if not bar.live.is_started and time.monotonic() - started >= delay:
