@@ -30,7 +30,7 @@ def measure(folders: list[str], settings: Settings) -> str:
     prepared = [p for p in prepare_all(sources, settings) if isinstance(p, Prepared)]
     stats: dict[str, int] = {}
     started = time.perf_counter()
-    found = {(p.a, p.b) for p in find_pairs(prepared, settings, stats)}
+    found = {(p.a, p.b) for p in find_pairs(prepared, settings, stats)[0]}
     seconds = time.perf_counter() - started
     boiler = boilerplate_shingles(
         [np.unique(p.shingles) for p in prepared],

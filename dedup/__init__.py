@@ -8,16 +8,29 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Settings", "scan", "Report", "Pair", "Cluster", "Document", "Skipped", "__version__"]
+__all__ = [
+    "Settings",
+    "scan",
+    "compare",
+    "Report",
+    "Comparison",
+    "Pair",
+    "Cluster",
+    "Document",
+    "Skipped",
+    "__version__",
+]
 
 if TYPE_CHECKING:
     from dedup.config import Settings
-    from dedup.models import Cluster, Document, Pair, Report, Skipped
-    from dedup.pipeline import scan
+    from dedup.models import Cluster, Comparison, Document, Pair, Report, Skipped
+    from dedup.pipeline import compare, scan
 
 _LAZY = {
     "Settings": "dedup.config",
     "scan": "dedup.pipeline",
+    "compare": "dedup.pipeline",
+    "Comparison": "dedup.models",
     "Report": "dedup.models",
     "Pair": "dedup.models",
     "Cluster": "dedup.models",

@@ -13,6 +13,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
+from dedup.errors import ConfigError
 from dedup.shingle import fmix64
 from dedup.sketch import Windows
 
@@ -27,7 +28,13 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """``(bands, rows)`` as datasketch's MinHashLSH picks them for this threshold."""
     from datasketch import MinHashLSH
 
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    try:
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    except ValueError as exc:  # datasketch refuses parameters that leave fewer than 2 bands
+        raise ConfigError(
+            f"--lsh-threshold {threshold} cannot be used with --num-perm {num_perm}: {exc}; "
+            "lower the threshold or raise the permutations"
+        ) from exc
     return int(lsh.b), int(lsh.r)
 
 

@@ -146,9 +146,15 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @click.option("--no-progress", is_flag=True, help="Never draw a progress bar.")
+@click.option("--explain", is_flag=True, help="Show every pair in full, as `dedup compare` does.")
 @settings_options
 def scan(
-    paths: tuple[str, ...], as_json: bool, no_progress: bool, config_path: Path | None, **overrides: Any
+    paths: tuple[str, ...],
+    as_json: bool,
+    no_progress: bool,
+    explain: bool,
+    config_path: Path | None,
+    **overrides: Any,
 ) -> None:
     """Find identical, near-duplicate, contained and overlapping documents under PATHS.
 
@@ -178,8 +184,41 @@ def scan(
 
         click.echo(dumps(report), nl=False)
     else:
-        terminal.render(report, terminal.console())
+        terminal.render(report, terminal.console(), explain=explain)
     sys.exit(report.return_code)
+
+
+@cli.command()
+@click.argument("file_a", type=click.Path(path_type=str))
+@click.argument("file_b", type=click.Path(path_type=str))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@settings_options
+def compare(file_a: str, file_b: str, as_json: bool, config_path: Path | None, **overrides: Any) -> None:
+    """Compare two documents in full: numbers, what differs, and the aligned text.
+
+    Shared text is marked '=', shared text that moved '~', text only in A '-', only in B '+',
+    and an edit inside shared text '*'; each difference is labelled (boilerplate, caption,
+    attribution, related, dateline, byline, junk, repeated, content). Exit code 1 when the two
+    are a pair, 0 when not.
+
+    Example:
+
+    \b
+        dedup compare samples/iran-russia-pact_original.txt samples/iran-russia-pact_reprint.txt
+        dedup compare a.txt b.txt --json
+    """
+    from dedup.pipeline import compare as run_compare
+    from dedup.render import terminal
+
+    settings = load_settings(config_path, overrides)
+    result = run_compare(file_a, file_b, settings)
+    if as_json:
+        from dedup.render.json import dumps
+
+        click.echo(dumps(result), nl=False)
+    else:
+        terminal.render_comparison(result, terminal.console())
+    sys.exit(result.return_code)
 
 
 def main() -> None:

@@ -41,12 +41,61 @@ class Skipped:
 
 
 @dataclass(frozen=True, slots=True)
+class SpanEdit:
+    """A small difference inside a shared span, as character ranges in both documents."""
+
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A character range ``[start, end)`` of one document; the spans of a document tile it."""
+
+    start: int
+    end: int
+    kind: Literal["shared", "divergent"]
+    label: str | None
+    """What the text is (see dedup.label.LABELS); None for ordinary shared text."""
+    evidence: str | None
+    preview: str
+    words: int
+    other_start: int | None = None
+    """For shared spans: where the same text stands in the other document."""
+    other_end: int | None = None
+    moved: bool = False
+    """For shared spans: it stands in another order relative to the rest of the shared text."""
+    edits: tuple[SpanEdit, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Which document of a pair looks like the source, and why. Never more than a guess."""
+
+    original: Literal["a", "b", "unknown"]
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Shared and divergent spans of both documents of a pair, the verdict, a one-line summary."""
+
+    spans_a: tuple[Span, ...]
+    spans_b: tuple[Span, ...]
+    verdict: Verdict
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
 class Pair:
     """A verified pair of documents; every number is exact, computed on shingle sets."""
 
     a: str
     b: str
-    relation: Relation
+    relation: Relation | None
+    """None only in a comparison of two documents that earn no relation; never in a scan."""
     jaccard: float
     a_in_b: float
     b_in_a: float
@@ -55,6 +104,7 @@ class Pair:
     shared_words_b: int
     longest_passage: int
     """Words in the longest run of consecutive shared shingles, as it stands in ``a``."""
+    explanation: Explanation | None = None
 
     @property
     def direction(self) -> Literal["a_in_b", "b_in_a"] | None:
@@ -84,6 +134,8 @@ class Report:
     settings: dict[str, object]
     seconds: float = 0.0
     stats: dict[str, int] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """Decoded texts of the documents in pairs, for renderers that show them (not in the JSON)."""
 
     @property
     def return_code(self) -> int:
@@ -94,5 +146,22 @@ class Report:
         """Number of pairs of each relation, in the canonical relation order."""
         counts: dict[str, int] = {relation: 0 for relation in RELATIONS}
         for pair in self.pairs:
-            counts[pair.relation] += 1
+            if pair.relation is not None:
+                counts[pair.relation] += 1
         return counts
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Two documents compared in full: their numbers, relation (or None) and explanation."""
+
+    a: Document
+    b: Document
+    pair: Pair
+    settings: dict[str, object]
+    texts: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def return_code(self) -> int:
+        """1 when the two documents earn a relation, else 0."""
+        return 1 if self.pair.relation is not None else 0

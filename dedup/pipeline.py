@@ -6,8 +6,9 @@ per-document work over processes. The result is the same whatever the number of 
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -17,11 +18,14 @@ from dedup.boilerplate import boilerplate_shingles
 from dedup.candidates import candidate_pairs
 from dedup.cluster import clusters
 from dedup.config import Settings
-from dedup.models import Pair, Report, Skipped
+from dedup.errors import InputError
+from dedup.explain import explain
+from dedup.models import Comparison, Pair, Report, Skipped
 from dedup.prepare import Prepared, prepare_batch
+from dedup.shingle import U64
 from dedup.sketch import window_signatures
-from dedup.sources import Source, discover
-from dedup.verify import Sketched, sketched, verify
+from dedup.sources import Source, Text, discover, display_path, read_text
+from dedup.verify import Sketched, measure, sketched, verify
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)``; a scan calls it often, so keep it cheap."""
@@ -63,8 +67,9 @@ def prepare_all(
 
 def find_pairs(
     prepared: Sequence[Prepared], settings: Settings, stats: dict[str, int] | None = None
-) -> list[Pair]:
-    """Every reported pair among documents (given in path order), sorted by ``(a, b)``."""
+) -> tuple[list[Pair], U64]:
+    """Every reported pair among documents (given in path order), sorted by ``(a, b)``, and the
+    corpus's boilerplate shingles."""
     stats = {} if stats is None else stats
     distinct = [np.unique(p.shingles) for p in prepared]
     boiler = boilerplate_shingles(distinct, settings.boilerplate_docs, settings.boilerplate_share)
@@ -97,7 +102,38 @@ def find_pairs(
         pair = verify(get(a), get(b), settings)
         if pair is not None:
             pairs.append(pair)
-    return pairs
+    return pairs, boiler
+
+
+def explain_pairs(
+    pairs: Sequence[Pair], texts: Mapping[str, str], settings: Settings, boilerplate: U64
+) -> list[Pair]:
+    """The pairs with their explanations attached (aligned, labelled spans and a verdict)."""
+    out = []
+    for pair in pairs:
+        explanation = explain(
+            pair.a,
+            texts[pair.a],
+            pair.b,
+            texts[pair.b],
+            shingle_size=settings.shingle_size,
+            contained=settings.contained,
+            a_in_b=pair.a_in_b,
+            b_in_a=pair.b_in_a,
+            boilerplate=boilerplate,
+        )
+        out.append(dataclasses.replace(pair, explanation=explanation))
+    return out
+
+
+def read_texts(sources: Sequence[Source], max_bytes: int) -> dict[str, str]:
+    """The decoded texts of some documents, by display path (documents that fail are left out)."""
+    out = {}
+    for source in sources:
+        text = read_text(source, max_bytes)
+        if isinstance(text, Text):
+            out[source.display] = text.text
+    return out
 
 
 def scan(
@@ -106,8 +142,12 @@ def scan(
     *,
     cwd: Path | None = None,
     progress: Progress | None = None,
+    explain_spans: bool = True,
 ) -> Report:
     """Find every identical, near-duplicate, contained and overlapping pair under ``paths``.
+
+    With ``explain_spans`` (the default) every pair carries its explanation: shared and divergent
+    spans, labelled, and a verdict on which document is the original.
 
     Example::
 
@@ -126,9 +166,14 @@ def scan(
     stats: dict[str, int] = {}
     if progress:
         progress("comparing", 0, 1)
-    pairs = find_pairs(prepared, settings, stats)
+    pairs, boilerplate = find_pairs(prepared, settings, stats)
     if progress:
         progress("comparing", 1, 1)
+    texts: dict[str, str] = {}
+    if explain_spans and pairs:
+        in_pairs = {p.a for p in pairs} | {p.b for p in pairs}
+        texts = read_texts([s for s in sources if s.display in in_pairs], settings.max_bytes)
+        pairs = explain_pairs(pairs, texts, settings, boilerplate)
     attributions = {p.document.path: p.document.attribution for p in prepared}
     return Report(
         documents=tuple(p.document for p in prepared),
@@ -138,4 +183,57 @@ def scan(
         settings=settings.as_dict(),
         seconds=time.perf_counter() - started,
         stats=stats,
+        texts=texts,
+    )
+
+
+def compare(
+    path_a: str | Path, path_b: str | Path, settings: Settings | None = None, *, cwd: Path | None = None
+) -> Comparison:
+    """Compare two documents in full: exact numbers, relation, aligned and labelled spans, verdict.
+
+    Raises InputError when either file is missing or cannot be read as text. No corpus is known,
+    so boilerplate comes only from the built-in list.
+
+    Example::
+
+        from dedup import compare
+        result = compare("samples/iran-russia-pact_original.txt", "samples/iran-russia-pact_reprint.txt")
+        print(result.pair.relation, result.pair.explanation.summary)
+    """
+    settings = settings or Settings()
+    cwd = cwd or Path.cwd()
+    sources = []
+    for given in (str(path_a), str(path_b)):
+        path = Path(given) if Path(given).is_absolute() else cwd / given
+        if not path.is_file():
+            raise InputError(f"not a file: {given}")
+        sources.append(Source(path, display_path(given)))
+    prepared = prepare_batch(sources, settings.shingle_size, settings.max_bytes)
+    for result in prepared:
+        if isinstance(result, Skipped):
+            raise InputError(f"cannot compare {result.path}: {result.reason}")
+    first, second = (p for p in prepared if isinstance(p, Prepared))
+    empty = np.empty(0, dtype=np.uint64)
+    a, b = (
+        sketched(p.document.path, p.shingles, p.document.words, p.text_hash, empty) for p in (first, second)
+    )
+    pair = measure(a, b, settings)
+    texts = read_texts(sources, settings.max_bytes)
+    explanation = explain(
+        pair.a,
+        texts[pair.a],
+        pair.b,
+        texts[pair.b],
+        shingle_size=settings.shingle_size,
+        contained=settings.contained,
+        a_in_b=pair.a_in_b,
+        b_in_a=pair.b_in_a,
+    )
+    return Comparison(
+        first.document,
+        second.document,
+        dataclasses.replace(pair, explanation=explanation),
+        settings.as_dict(),
+        texts,
     )

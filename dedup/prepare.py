@@ -9,21 +9,11 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import regex
-
+from dedup.label import attribution
 from dedup.models import Document, Skipped
 from dedup.shingle import U64, shingle_hashes, word_hashes
 from dedup.sources import Source, read_text
 from dedup.tokens import words
-
-_ATTRIBUTION = regex.compile(
-    r"^\W*(?:(?:reprinted|republished|reposted|syndicated|adapted)\s+(?:with\s+permission\s+)?"
-    r"(?:from|by|courtesy\s+of)"
-    r"|(?:this\s+(?:article|story|post|piece)\s+)?(?:was\s+)?(?:originally|first)\s+"
-    r"(?:appeared|published|ran|posted)\s+(?:in|on|at|by)"
-    r"|source\s*:)\s*(?P<source>\S.{0,120}?)\s*\W*$",
-    regex.IGNORECASE | regex.MULTILINE,
-)
 
 
 @dataclass(frozen=True)
@@ -34,12 +24,6 @@ class Prepared:
     shingles: U64
     text_hash: str
     """sha256 of the normalised words: equal for documents that differ only in layout or case."""
-
-
-def attribution(text: str) -> str | None:
-    """The source named by the first line like 'Reprinted from X' or 'Originally appeared in X'."""
-    match = _ATTRIBUTION.search(text)
-    return match.group("source") if match else None
 
 
 def prepare_batch(sources: Sequence[Source], shingle_size: int, max_bytes: int) -> list[Prepared | Skipped]:

@@ -193,10 +193,15 @@ class _VisibleText(HTMLParser):
         self.parts: list[str] = []
         self.hidden = 0
         self.in_title = False
+        self.pre = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "title":
             self.in_title = True
+        elif tag == "body":
+            self.hidden = 0  # </head> may be left out: <body> ends the head all the same
+        elif tag == "pre":
+            self.pre += 1
         elif tag in _HIDDEN_TAGS:
             self.hidden += 1
         if tag in _BLOCK_TAGS:
@@ -205,6 +210,8 @@ class _VisibleText(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
             self.in_title = False
+        elif tag == "pre" and self.pre:
+            self.pre -= 1
         elif tag in _HIDDEN_TAGS and self.hidden:
             self.hidden -= 1
         if tag in _BLOCK_TAGS:
@@ -213,7 +220,8 @@ class _VisibleText(HTMLParser):
     def handle_data(self, data: str) -> None:
         # The title is shown in the browser's tab, so it counts as visible even inside <head>.
         if self.in_title or not self.hidden:
-            self.parts.append(data)
+            # Line breaks in markup are spaces; only blocks (and <pre>) break lines.
+            self.parts.append(data if self.pre else " ".join(data.split(" ")).replace("\n", " "))
 
 
 def html_to_text(markup: str) -> str:

@@ -78,12 +78,16 @@ def verify(a: Sketched, b: Sketched, settings: Settings) -> Pair | None:
 
     ``a`` and ``b`` must be given in path order. Every figure excludes boilerplate shingles.
     """
+    pair = measure(a, b, settings)
+    return pair if pair.relation is not None else None
+
+
+def measure(a: Sketched, b: Sketched, settings: Settings) -> Pair:
+    """The exact numbers of a pair, with its relation or None when it earns none."""
     k = settings.shingle_size
     shared = np.intersect1d(a.distinct, b.distinct, assume_unique=True)
     n_shared = len(shared)
     identical = a.text_hash == b.text_hash
-    if n_shared == 0 and not identical:
-        return None
     union = len(a.distinct) + len(b.distinct) - n_shared
     jaccard = n_shared / union if union else 1.0
     a_in_b = n_shared / len(a.distinct) if len(a.distinct) else (1.0 if identical else 0.0)
@@ -92,8 +96,6 @@ def verify(a: Sketched, b: Sketched, settings: Settings) -> Pair | None:
     mask_b = np.isin(b.sequence, shared)
     passage = shingle_words(longest_run(mask_a), a.words, k)
     relation = relation_of(identical, jaccard, max(a_in_b, b_in_a), passage, settings)
-    if relation is None:
-        return None
     return Pair(
         a=a.path,
         b=b.path,

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from dedup import __version__
-from dedup.models import Pair, Report
+from dedup.models import Comparison, Document, Explanation, Pair, Report, Span
 
 SCHEMA_VERSION = 1
 
@@ -30,7 +30,50 @@ def pair_dict(pair: Pair, cluster: int | None = None) -> dict[str, Any]:
     }
     if cluster is not None:
         out["cluster"] = cluster
+    if pair.explanation is not None:
+        out.update(explanation_dict(pair, pair.explanation))
     return out
+
+
+def span_dict(span: Span) -> dict[str, Any]:
+    """One span as JSON-ready values."""
+    return {
+        "start": span.start,
+        "end": span.end,
+        "kind": span.kind,
+        "label": span.label,
+        "evidence": span.evidence,
+        "words": span.words,
+        "preview": span.preview,
+        "moved": span.moved,
+        "other": None if span.other_start is None else {"start": span.other_start, "end": span.other_end},
+        "edits": [{"a": [e.a_start, e.a_end], "b": [e.b_start, e.b_end]} for e in span.edits],
+    }
+
+
+def explanation_dict(pair: Pair, explanation: Explanation) -> dict[str, Any]:
+    """The explanation fields of a pair: summary, original verdict, spans of both sides."""
+    verdict = explanation.verdict
+    path = {"a": pair.a, "b": pair.b}.get(verdict.original)
+    return {
+        "summary": explanation.summary,
+        "original": {"verdict": verdict.original, "path": path, "reasons": list(verdict.reasons)},
+        "spans": {
+            "a": [span_dict(s) for s in explanation.spans_a],
+            "b": [span_dict(s) for s in explanation.spans_b],
+        },
+    }
+
+
+def document_dict(d: Document) -> dict[str, Any]:
+    """One document as JSON-ready values."""
+    return {
+        "path": d.path,
+        "words": d.words,
+        "content_hash": d.content_hash,
+        "encoding": d.encoding,
+        "attribution": d.attribution,
+    }
 
 
 def report_dict(report: Report) -> dict[str, Any]:
@@ -46,16 +89,7 @@ def report_dict(report: Report) -> dict[str, Any]:
             "pairs": report.pair_counts(),
             "clusters": len(report.clusters),
         },
-        "documents": [
-            {
-                "path": d.path,
-                "words": d.words,
-                "content_hash": d.content_hash,
-                "encoding": d.encoding,
-                "attribution": d.attribution,
-            }
-            for d in report.documents
-        ],
+        "documents": [document_dict(d) for d in report.documents],
         "pairs": [pair_dict(p, cluster_of.get(p.a)) for p in report.pairs],
         "clusters": [
             {
@@ -71,6 +105,18 @@ def report_dict(report: Report) -> dict[str, Any]:
     }
 
 
-def dumps(report: Report) -> str:
-    """The report as a JSON string with a trailing newline."""
-    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+def comparison_dict(comparison: Comparison) -> dict[str, Any]:
+    """The result of ``dedup compare`` as JSON-ready values."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "dedup", "version": __version__},
+        "settings": comparison.settings,
+        "documents": [document_dict(comparison.a), document_dict(comparison.b)],
+        "pair": pair_dict(comparison.pair),
+    }
+
+
+def dumps(result: Report | Comparison) -> str:
+    """A scan report or a comparison as a JSON string with a trailing newline."""
+    data = report_dict(result) if isinstance(result, Report) else comparison_dict(result)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -18,7 +18,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from dedup.models import Pair, Report
+from dedup.models import Comparison, Pair, Report, Span
 
 _STYLE = {
     "identical": "bold red",
@@ -58,7 +58,7 @@ def summary_line(report: Report) -> str:
 
 
 def pair_lines(pair: Pair) -> list[str]:
-    """Rich markup lines describing one pair: who relates to whom, then its numbers."""
+    """Rich markup lines describing one pair: who relates to whom, its numbers, what differs."""
     first, second = (pair.b, pair.a) if pair.direction == "b_in_a" else (pair.a, pair.b)
     inner, outer = (
         (pair.b_in_a, pair.a_in_b)
@@ -68,21 +68,94 @@ def pair_lines(pair: Pair) -> list[str]:
             pair.b_in_a,
         )
     )
-    style = _STYLE[pair.relation]
+    relation = pair.relation or "unrelated"
+    style = _STYLE.get(relation, "bold")
     words = (
         f"{pair.shared_words_b if first == pair.b else pair.shared_words_a} shared words · "
         f"longest shared passage {pair.longest_passage} words"
     )
-    return [
-        f"  [{style}]{pair.relation.upper()}[/] {escape(first)}",
-        f"    {_VERB[pair.relation]} {escape(second)}",
+    lines = [
+        f"  [{style}]{relation.upper()}[/] {escape(first)}",
+        f"    {_VERB.get(relation, 'is unrelated to')} {escape(second)}",
         f"    {_pct(inner)} of the first is in the second, {_pct(outer)} the other way · "
         f"Jaccard {pair.jaccard:.2f}",
         f"    {words}",
     ]
+    if pair.explanation is not None:
+        lines.append(f"    [dim]differs:[/] {escape(pair.explanation.summary)}")
+    return lines
 
 
-def render(report: Report, out: Console) -> None:
+_MARK = {"shared": "=", "moved": "~", "a": "-", "b": "+"}
+_MARK_STYLE = {"=": "dim", "~": "magenta", "-": "red", "+": "green"}
+
+
+def _span_lines(text: str, span: Span, mark: str, width: int, fold: int = 2) -> list[str]:
+    """A span's text as marked lines cut to ``width``, long spans folded to first and last lines."""
+    body = [" ".join(line.split()) for line in text[span.start : span.end].splitlines()]
+    body = [line for line in body if line]
+    if not body:
+        return []
+    tags = [t for t in (span.label, "moved" if span.moved else None) if t]
+    tag = f"[{', '.join(tags)}] " if tags else ""
+    room = max(20, width - 4)
+    if len(body) > fold:
+        body = [body[0], f"… {len(body) - 2} more lines …", body[-1]]
+    style = _MARK_STYLE[mark]
+    out = []
+    for i, line in enumerate(body):
+        prefix = tag if i == 0 else ""
+        shown = prefix + line
+        if len(shown) > room:
+            shown = shown[: room - 1] + "…"
+        out.append(f"[{style}]{mark} {escape(shown)}[/]")
+    return out
+
+
+def explanation_lines(pair: Pair, texts: dict[str, str], width: int) -> list[str]:
+    """The full view of a pair: A's spans in order, then what only B has, each marked.
+
+    Markers survive NO_COLOR: ``=`` shared, ``~`` shared but moved, ``-`` only in A, ``+`` only in B,
+    ``*`` an edit inside a shared span.
+    """
+    if pair.explanation is None or pair.a not in texts or pair.b not in texts:
+        return []
+    exp = pair.explanation
+    text_a, text_b = texts[pair.a], texts[pair.b]
+    verdict = exp.verdict
+    lines = []
+    lines.append(f"original: {escape(verdict.reasons[0]) if verdict.reasons else verdict.original}")
+    lines.append(f"── A in order ({escape(pair.a)}) ──")
+    for span in exp.spans_a:
+        mark = ("~" if span.moved else "=") if span.kind == "shared" else "-"
+        lines.extend(_span_lines(text_a, span, mark, width))
+        for edit in span.edits:
+            old = " ".join(text_a[edit.a_start : edit.a_end].split()) or "(nothing)"
+            new = " ".join(text_b[edit.b_start : edit.b_end].split()) or "(nothing)"
+            lines.append(f"[yellow]*   edit: {escape(old[:40])!s} → {escape(new[:40])}[/]")
+    only_b = [s for s in exp.spans_b if s.kind == "divergent" and s.words > 0]
+    lines.append(f"── only in B ({escape(pair.b)}) ──")
+    for span in only_b:
+        lines.extend(_span_lines(text_b, span, "+", width))
+    if not only_b:
+        lines.append("(nothing)")
+    return lines
+
+
+def render_comparison(comparison: Comparison, out: Console) -> None:
+    """Print ``dedup compare``: the numbers, what differs, then the aligned text in full."""
+    pair = comparison.pair
+    words = {comparison.a.path: comparison.a.words, comparison.b.path: comparison.b.words}
+    out.print(f"[bold]A[/] {escape(pair.a)} [dim]({words[pair.a]} words)[/]")
+    out.print(f"[bold]B[/] {escape(pair.b)} [dim]({words[pair.b]} words)[/]")
+    for line in pair_lines(pair):
+        out.print(line)
+    out.print()
+    for line in explanation_lines(pair, comparison.texts, out.width):
+        out.print(line)
+
+
+def render(report: Report, out: Console, explain: bool = False) -> None:
     """Print the summary line, then each cluster with its members and its pairs."""
     out.print(f"[bold]{escape(summary_line(report))}[/]")
     words = {d.path: d.words for d in report.documents}
@@ -101,6 +174,10 @@ def render(report: Report, out: Console) -> None:
                 out.print()
                 for line in pair_lines(pair):
                     out.print(line)
+                if explain:
+                    out.print()
+                    for line in explanation_lines(pair, report.texts, out.width):
+                        out.print("    " + line)
     if not report.pairs:
         out.print("No duplicates, reprints or shared passages found.")
 

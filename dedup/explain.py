@@ -1,0 +1,299 @@
+"""Explain a pair: aligned shared and divergent spans, labelled, a verdict on which is the original,
+and a one-line summary of what differs. Pure: takes the two texts, returns records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import PurePosixPath
+
+import numpy as np
+
+from dedup.align import Edit, Match, align_words, mark_moved, segments
+from dedup.label import Labelled, builtin_boilerplate_rule, caption_rule, label_divergent
+from dedup.models import Explanation, Span, SpanEdit, Token, Verdict
+from dedup.shingle import U64, shingle_hashes, word_hashes
+from dedup.tokens import tokenize
+
+PREVIEW = 80
+"""Characters of a span's preview, whitespace folded."""
+_EDITORIAL = frozenset({"related", "attribution", "dateline", "byline", "caption", "boilerplate", "junk"})
+
+
+def preview(text: str, limit: int = PREVIEW) -> str:
+    """The text with whitespace folded, cut to ``limit`` characters with a trailing ellipsis."""
+    folded = " ".join(text.split())
+    return folded if len(folded) <= limit else folded[: limit - 1].rstrip() + "…"
+
+
+def boilerplate_predicate(boilerplate: U64, k: int) -> Callable[[str], bool]:
+    """Whether a line is mostly made of the corpus's boilerplate shingles."""
+    from dedup.tokens import words
+
+    cache: dict[str, int] = {}
+
+    def check(line: str) -> bool:
+        ws = words(line)
+        if len(ws) < k or not len(boilerplate):
+            return False
+        hashes = shingle_hashes(word_hashes(ws, cache), k)
+        return bool(np.isin(hashes, boilerplate).mean() >= 0.5)
+
+    return check
+
+
+def _count_words(tokens: Sequence[Token], start: int, end: int) -> int:
+    lo = _first_token_at(tokens, start)
+    hi = _first_token_at(tokens, end)
+    return hi - lo
+
+
+def _first_token_at(tokens: Sequence[Token], offset: int) -> int:
+    lo, hi = 0, len(tokens)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if tokens[mid].start < offset:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _char_range(tokens: Sequence[Token], w0: int, w1: int, text_len: int) -> tuple[int, int]:
+    """Characters from the start of word ``w0`` to the end of word ``w1 - 1`` (an empty range at the
+    next word's start when ``w0 == w1``)."""
+    if w0 >= w1:
+        at = tokens[w0].start if w0 < len(tokens) else text_len
+        return at, at
+    return tokens[w0].start, tokens[w1 - 1].end
+
+
+def _floating(matches: Sequence[Match], text: str, tokens: Sequence[Token]) -> list[Match]:
+    """Captions float in page layouts, so they never anchor the order: recompute 'moved' without them."""
+    weights = []
+    for m in matches:
+        lo, hi = _char_range(tokens, m.a0, m.a1, len(text))
+        weights.append(0 if m.a1 - m.a0 < 120 and caption_rule(text[lo:hi]) else m.a1 - m.a0)
+    return mark_moved(matches, weights)
+
+
+def _side_spans(
+    text: str,
+    tokens: Sequence[Token],
+    other_text: str,
+    other_tokens: Sequence[Token],
+    matches: Sequence[Match],
+    side: str,
+    is_boilerplate: Callable[[str], bool] | None,
+) -> tuple[Span, ...]:
+    mine = [(m.a0, m.a1) if side == "a" else (m.b0, m.b1) for m in matches]
+    theirs = [(m.b0, m.b1) if side == "a" else (m.a0, m.a1) for m in matches]
+    other_segments = {s.match: s for s in segments(other_text, other_tokens, theirs) if s.match is not None}
+    spans: list[Span] = []
+    all_lines = text.splitlines()
+    for seg in segments(text, tokens, mine):
+        body = text[seg.start : seg.end]
+        if seg.match is None:
+            pieces = label_divergent(text, seg.start, seg.end, is_boilerplate, _other_lines(all_lines, body))
+            spans.extend(_divergent(text, tokens, piece) for piece in pieces)
+            continue
+        match = matches[seg.match]
+        other = other_segments[seg.match]
+        label, evidence = _shared_label(body, is_boilerplate)
+        spans.append(
+            Span(
+                start=seg.start,
+                end=seg.end,
+                kind="shared",
+                label=label,
+                evidence=evidence,
+                preview=preview(body),
+                words=seg.word1 - seg.word0,
+                other_start=other.start,
+                other_end=other.end,
+                moved=match.moved,
+                edits=tuple(_edit(e, tokens, other_tokens, text, other_text, side) for e in match.edits),
+            )
+        )
+    return tuple(spans)
+
+
+def _other_lines(all_lines: Sequence[str], body: str) -> list[str]:
+    """Lines of the document outside ``body``, to spot a line repeated within the document."""
+    inside = body.splitlines()
+    remaining = list(all_lines)
+    for line in inside:
+        if line in remaining:
+            remaining.remove(line)
+    return remaining
+
+
+def _shared_label(body: str, is_boilerplate: Callable[[str], bool] | None) -> tuple[str | None, str | None]:
+    stripped = body.strip()
+    if "\n" not in stripped:
+        evidence = builtin_boilerplate_rule(stripped)
+        if evidence:
+            return "boilerplate", evidence
+        if is_boilerplate is not None and is_boilerplate(stripped):
+            return "boilerplate", "recurs across many documents of the corpus"
+        evidence = caption_rule(stripped)
+        if evidence and len(stripped) < 800:
+            return "caption", evidence
+    return None, None
+
+
+def _divergent(text: str, tokens: Sequence[Token], piece: Labelled) -> Span:
+    return Span(
+        start=piece.start,
+        end=piece.end,
+        kind="divergent",
+        label=piece.label,
+        evidence=piece.evidence,
+        preview=preview(text[piece.start : piece.end]),
+        words=_count_words(tokens, piece.start, piece.end),
+    )
+
+
+def _edit(
+    edit: Edit,
+    tokens: Sequence[Token],
+    other_tokens: Sequence[Token],
+    text: str,
+    other_text: str,
+    side: str,
+) -> SpanEdit:
+    a_tokens, b_tokens = (tokens, other_tokens) if side == "a" else (other_tokens, tokens)
+    a_text, b_text = (text, other_text) if side == "a" else (other_text, text)
+    a0, a1 = _char_range(a_tokens, edit.a0, edit.a1, len(a_text))
+    b0, b1 = _char_range(b_tokens, edit.b0, edit.b1, len(b_text))
+    return SpanEdit(a0, a1, b0, b1)
+
+
+def verdict(
+    spans_a: Sequence[Span], spans_b: Sequence[Span], a_in_b: float, b_in_a: float, contained: float
+) -> Verdict:
+    """Which side looks like the source, from attribution lines and editorial additions."""
+    copy_evidence: dict[str, list[str]] = {"a": [], "b": []}
+    for side, spans in (("a", spans_a), ("b", spans_b)):
+        for span in spans:
+            if span.kind == "divergent" and span.label == "attribution":
+                copy_evidence[side].append(
+                    f"{side.upper()} has a line that {span.evidence}: '{span.preview}'"
+                )
+    # One side is the other plus only editorial furniture: a reprint that dressed up its source.
+    for side, spans, inside in (("b", spans_b, a_in_b), ("a", spans_a, b_in_a)):
+        added = [s for s in spans if s.kind == "divergent" and s.words > 0]
+        content = sum(s.words for s in added if s.label not in _EDITORIAL)
+        kinds = sorted({str(s.label) for s in added if s.label in _EDITORIAL})
+        if inside >= contained and kinds and content <= 3:
+            other = "A" if side == "b" else "B"
+            copy_evidence[side].append(f"{side.upper()} is {other} plus only {', '.join(kinds)} text")
+    a_copy, b_copy = copy_evidence["a"], copy_evidence["b"]
+    if b_copy and not a_copy:
+        return Verdict("a", ("A is likely the original: " + b_copy[0], *b_copy[1:]))
+    if a_copy and not b_copy:
+        return Verdict("b", ("B is likely the original: " + a_copy[0], *a_copy[1:]))
+    if a_copy and b_copy:
+        return Verdict("unknown", ("both carry signs of being copies", *a_copy, *b_copy))
+    return Verdict("unknown", ("no attribution line or editorial additions tell source from copy",))
+
+
+def _side_summary(spans: Sequence[Span], total_words: int) -> str:
+    items: list[str] = []
+    seen: set[str] = set()
+    for span in spans:
+        if span.kind != "divergent" or span.words == 0:
+            continue
+        label = span.label or "content"
+        if label == "related":
+            key = "related"
+            text = f"related section ({round(100 * span.words / max(1, total_words))}% of its words)"
+        elif label == "attribution":
+            source = span.evidence.split("'")[1] if span.evidence and "'" in span.evidence else ""
+            key, text = f"attribution {source}", f"attribution '{source}'"
+        elif label == "boilerplate":
+            key, text = f"bp {span.preview}", f"'{preview(span.preview, 30)}'"
+        elif label == "content":
+            key, text = "content", ""
+        else:
+            names = {
+                "dateline": "date",
+                "junk": "site junk",
+                "repeated": "a repeated line",
+                "caption": "caption",
+                "byline": "byline",
+            }
+            key = label
+            text = names.get(label, label)
+        if key not in seen:
+            seen.add(key)
+            if text:
+                items.append(text)
+    content_words = sum(s.words for s in spans if s.kind == "divergent" and s.label == "content")
+    if content_words:
+        items.append(f"{content_words} words of other text")
+    return ", ".join(items) if items else "nothing else"
+
+
+def summary(
+    path_a: str,
+    path_b: str,
+    spans_a: Sequence[Span],
+    spans_b: Sequence[Span],
+    words_a: int,
+    words_b: int,
+    verdict_: Verdict,
+) -> str:
+    """One line on what differs, e.g. "reprint adds: related section (48% of its words), …"."""
+    name_a, name_b = PurePosixPath(path_a).name, PurePosixPath(path_b).name
+    if verdict_.original == "a":
+        first, second = (
+            ("reprint adds", _side_summary(spans_b, words_b)),
+            ("original has", _side_summary(spans_a, words_a)),
+        )
+    elif verdict_.original == "b":
+        first, second = (
+            ("reprint adds", _side_summary(spans_a, words_a)),
+            ("original has", _side_summary(spans_b, words_b)),
+        )
+    else:
+        first, second = (
+            (f"{name_a} has", _side_summary(spans_a, words_a)),
+            (f"{name_b} has", _side_summary(spans_b, words_b)),
+        )
+    moved = [s for s in spans_a if s.kind == "shared" and s.moved]
+    tail = f"; moved: {', '.join(s.label or 'a passage' for s in moved)}" if moved else ""
+    return f"{first[0]}: {first[1]}; {second[0]}: {second[1]}{tail}"
+
+
+def explain(
+    path_a: str,
+    text_a: str,
+    path_b: str,
+    text_b: str,
+    *,
+    shingle_size: int = 5,
+    contained: float = 0.8,
+    a_in_b: float | None = None,
+    b_in_a: float | None = None,
+    boilerplate: U64 | None = None,
+) -> Explanation:
+    """Align two texts and label every difference. ``a_in_b``/``b_in_a`` come from verification;
+    when missing they are estimated from the aligned words."""
+    tokens_a, tokens_b = tokenize(text_a), tokenize(text_b)
+    matches = align_words([t.norm for t in tokens_a], [t.norm for t in tokens_b], shingle_size)
+    matches = _floating(matches, text_a, tokens_a)
+    is_bp = boilerplate_predicate(boilerplate, shingle_size) if boilerplate is not None else None
+    spans_a = _side_spans(text_a, tokens_a, text_b, tokens_b, matches, "a", is_bp)
+    spans_b = _side_spans(text_b, tokens_b, text_a, tokens_a, matches, "b", is_bp)
+    shared_a = sum(m.a1 - m.a0 for m in matches)
+    shared_b = sum(m.b1 - m.b0 for m in matches)
+    a_in = a_in_b if a_in_b is not None else shared_a / max(1, len(tokens_a))
+    b_in = b_in_a if b_in_a is not None else shared_b / max(1, len(tokens_b))
+    verdict_ = verdict(spans_a, spans_b, a_in, b_in, contained)
+    return Explanation(
+        spans_a,
+        spans_b,
+        verdict_,
+        summary(path_a, path_b, spans_a, spans_b, len(tokens_a), len(tokens_b), verdict_),
+    )

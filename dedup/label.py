@@ -1,0 +1,279 @@
+"""What a span of text is: boilerplate, caption, attribution, related section, dateline, byline,
+junk, a repeated line, or real content. Every rule is a small function over one line of text that
+returns the evidence for its label or None; ``RULES`` lists them in the order they are tried.
+
+To add a rule: write ``def my_rule(line: str) -> str | None`` returning a short piece of evidence,
+and put ``("my-label", my_rule)`` in ``RULES`` before any rule it should win over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import regex
+
+Rule = Callable[[str], "str | None"]
+
+LABELS = (
+    "boilerplate",
+    "caption",
+    "attribution",
+    "related",
+    "dateline",
+    "byline",
+    "junk",
+    "repeated",
+    "content",
+)
+
+_ATTRIBUTION = regex.compile(
+    r"^\W*(?:(?:reprinted|republished|reposted|syndicated|adapted)\s+(?:with\s+permission\s+)?"
+    r"(?:from|by|courtesy\s+of)"
+    r"|(?:this\s+(?:article|story|post|piece)\s+)?(?:was\s+)?(?:originally|first)\s+"
+    r"(?:appeared|published|ran|posted)\s+(?:in|on|at|by)"
+    r"|source\s*:)\s*(?P<source>\S.{0,120}?)\s*\W*$",
+    regex.IGNORECASE | regex.MULTILINE,
+)
+_CC_REPUBLISH = regex.compile(
+    r"\brepublished\s+from\s+(?P<source>.{1,80}?)\s+under\s+a\s+creative\s+commons", regex.IGNORECASE
+)
+
+
+def attribution(text: str) -> str | None:
+    """The source named by the first line like 'Reprinted from X' or 'Originally appeared in X'."""
+    match = _ATTRIBUTION.search(text) or _CC_REPUBLISH.search(text)
+    return match.group("source").strip() if match else None
+
+
+def attribution_rule(line: str) -> str | None:
+    """'Reprinted from The Algemeiner', 'This article originally appeared in …', CC republishing."""
+    source = attribution(line)
+    return f"names the source '{source}'" if source and len(line) < 300 else None
+
+
+_JUNK = regex.compile(
+    r"^\s*(?:google[0-9a-f]{16}\.html|yandex_[0-9a-f]{16}\.html|BingSiteAuth\.xml"
+    r"|[0-9a-f]{24,}|\[object Object\]|undefined|null|NaN)\s*$",
+    regex.IGNORECASE,
+)
+
+
+def junk_rule(line: str) -> str | None:
+    """Machine residue: site-verification file names, bare hashes, script leftovers."""
+    match = _JUNK.match(line)
+    return f"machine residue '{line.strip()}'" if match else None
+
+
+_CAPTION = regex.compile(
+    r"\bPhoto(?:graph)?(?:\s+credit)?\s*:|\((?:AP|AFP|Reuters|EPA)\s+Photo|\bvia\s+REUTERS\b|\bREUTERS/"
+    r"|Getty\s+Images|\bPhoto\s+by\b|\bImage\s*:|\bCredit\s*:|/AFP\b|Shutterstock|\bFile\s+photo\b"
+    r"|\bAP\s+Photo/",
+    regex.IGNORECASE,
+)
+
+
+def caption_rule(line: str) -> str | None:
+    """Photo captions and credits."""
+    match = _CAPTION.search(line)
+    return f"photo credit '{match.group().strip()}'" if match else None
+
+
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_DATE = (
+    rf"(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}"
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})"
+)
+_DATELINE = regex.compile(
+    rf"^\s*(?:(?:published|updated|posted|last\s+updated)(?:\s+on)?\s*:?\s*)?"
+    rf"(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)[a-z]*,?\s+)?"
+    rf"(?P<date>{_DATE})(?:\s*(?:at\s+)?\d{{1,2}}:\d{{2}}\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{{2,4}})?)?\s*$",
+    regex.IGNORECASE,
+)
+
+
+def dateline_rule(line: str) -> str | None:
+    """A line that is only a date (and perhaps a time), as sites print above or below articles."""
+    match = _DATELINE.match(line)
+    return f"date '{match.group('date')}'" if match else None
+
+
+_BYLINE = regex.compile(r"^\s*By\s+\p{Lu}[\p{L}.'-]*(?:\s+(?:\p{Lu}[\p{L}.'-]*|and|de|van|von)){0,4}\s*$")
+_BIO = regex.compile(
+    r"\b(?:has\s+(?:covered|written|reported)\b|is\s+an?\s+(?:\w+\s+){0,2}"
+    r"(?:writer|reporter|journalist|correspondent|editor|columnist|contributor)\b"
+    r"|(?:his|her|their)\s+(?:stories|work|articles|writing)\s+(?:have|has)\s+appeared)",
+    regex.IGNORECASE,
+)
+
+
+def byline_rule(line: str) -> str | None:
+    """'By Jane Doe', or an author's bio ('… has covered … for 20 years')."""
+    if _BYLINE.match(line):
+        return f"byline '{line.strip()}'"
+    match = _BIO.search(line)
+    if match and len(line) < 600:
+        return f"author bio ('{match.group()}')"
+    return None
+
+
+BUILTIN_BOILERPLATE = frozenset(
+    {
+        "leave a comment",
+        "leave a reply",
+        "post a comment",
+        "read more",
+        "continue reading",
+        "click here",
+        "share this",
+        "share this article",
+        "share this story",
+        "share on facebook",
+        "share on twitter",
+        "tweet",
+        "share",
+        "print",
+        "email",
+        "comments",
+        "subscribe",
+        "subscribe now",
+        "subscribe to our newsletter",
+        "sign up for our newsletter",
+        "follow us",
+        "advertisement",
+        "skip to content",
+        "back to top",
+        "all rights reserved",
+    }
+)
+_BADGE = regex.compile(
+    r"^\s*(?:powered|verified|protected|secured|hosted|designed)\s+by\s+\S+(?:\s+\S+)?\s*$", regex.I
+)
+_FOLD = regex.compile(r"[^\p{L}\p{N}]+")
+
+
+def builtin_boilerplate_rule(line: str) -> str | None:
+    """Widgets every site has: 'Leave A Comment', 'Read More', share buttons, 'Powered by …' badges."""
+    folded = _FOLD.sub(" ", line.casefold()).strip()
+    if folded in BUILTIN_BOILERPLATE:
+        return f"site widget '{line.strip()}'"
+    if _BADGE.match(line):
+        return f"site badge '{line.strip()}'"
+    return None
+
+
+_RELATED = regex.compile(
+    r"^\s*(?:related(?:\s+(?:articles?|stories|posts|coverage|reading|content|news))?"
+    r"|read\s+(?:more|also|next)|see\s+also|also\s+read|you\s+(?:may|might)\s+also\s+like"
+    r"|more\s+(?:from|on|stories|news)\b.{0,40}|recommended(?:\s+for\s+you)?|further\s+reading)\s*:?\s*$",
+    regex.IGNORECASE,
+)
+
+
+_TWEET = regex.compile(r"pic\.twitter\.com/|twitter\.com/\w+/status/|—\s*[^()]{1,60}\(@\w+\)")
+
+
+def related_heading_rule(line: str) -> str | None:
+    """The heading of an appended section of other articles: 'RELATED:', 'You may also like'."""
+    return f"section heading '{line.strip()}'" if _RELATED.match(line) else None
+
+
+RULES: tuple[tuple[str, Rule], ...] = (
+    ("junk", junk_rule),
+    ("attribution", attribution_rule),
+    ("boilerplate", builtin_boilerplate_rule),
+    ("caption", caption_rule),
+    ("dateline", dateline_rule),
+    ("byline", byline_rule),
+)
+"""Line rules in the order they are tried; the first that gives evidence labels the line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    """A labelled character range ``[start, end)`` of a text."""
+
+    start: int
+    end: int
+    label: str
+    evidence: str
+
+
+def classify_line(line: str) -> tuple[str, str]:
+    """The label of one line on its own, with its evidence (``content`` when no rule applies)."""
+    for label, rule in RULES:
+        evidence = rule(line)
+        if evidence:
+            return label, evidence
+    return "content", "text the other document does not have"
+
+
+def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``[start, end)`` cut into lines, each keeping its line break."""
+    out = []
+    pos = start
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        stop = end if nl == -1 else nl + 1
+        out.append((pos, stop))
+        pos = stop
+    return out
+
+
+def label_divergent(
+    text: str,
+    start: int,
+    end: int,
+    is_boilerplate: Callable[[str], bool] | None = None,
+    seen_lines: Sequence[str] = (),
+) -> list[Labelled]:
+    """Cut a divergent range into labelled pieces that tile it, line by line.
+
+    A related-section heading followed by more text opens a section that runs to the end of the
+    range or to the next boilerplate line. ``is_boilerplate`` says whether a line is corpus
+    boilerplate (learned from a scan). A line equal to one in ``seen_lines`` (the rest of the same
+    document) is ``repeated``.
+    """
+    seen = {_FOLD.sub(" ", s.casefold()).strip() for s in seen_lines if s.strip()}
+    pieces: list[tuple[int, int, str, str]] = []
+    lines = _lines(text, start, end)
+    in_related: str | None = None
+    inside: list[str] = []
+    for index, (lo, hi) in enumerate(lines):
+        line = text[lo:hi]
+        if not line.strip():
+            if pieces:
+                pieces[-1] = (pieces[-1][0], hi, pieces[-1][2], pieces[-1][3])
+            else:
+                pieces.append((lo, hi, "", ""))
+            continue
+        label, evidence = classify_line(line)
+        if label == "content" and is_boilerplate is not None and is_boilerplate(line):
+            label, evidence = "boilerplate", "recurs across many documents of the corpus"
+        if label == "content" and _FOLD.sub(" ", line.casefold()).strip() in seen:
+            label, evidence = "repeated", "the same line stands elsewhere in this document"
+        heading = related_heading_rule(line)
+        rest = [text[a:b] for a, b in lines[index + 1 :] if text[a:b].strip()]
+        if heading and rest and classify_line(rest[0])[0] != "boilerplate":
+            in_related, inside = heading, []
+            label, evidence = "related", heading
+        elif in_related is not None:
+            if label == "boilerplate":
+                in_related = None
+            else:
+                found = evidence if label != "content" else (_TWEET.search(line) and "an embedded tweet")
+                if found and found not in inside:
+                    inside.append(found)
+                label = "related"
+                evidence = in_related + (f"; the section has its own {'; '.join(inside)}" if inside else "")
+        if pieces and pieces[-1][2] == label and label in ("related", "content"):
+            pieces[-1] = (pieces[-1][0], hi, label, evidence if label == "related" else pieces[-1][3])
+        elif pieces and pieces[-1][2] == "":
+            pieces[-1] = (pieces[-1][0], hi, label, evidence)
+        else:
+            pieces.append((lo, hi, label, evidence))
+    out = [Labelled(a, b, label or "content", ev or "whitespace") for a, b, label, ev in pieces]
+    return out

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import numpy as np
+
+from dedup.boilerplate import boilerplate_shingles
+from dedup.shingle import shingle_hashes, word_hashes
+
+K = 5
+MIN_DOCS = 10
+SHARE = 0.3
+
+
+def _random_words(rng: np.random.Generator, n: int) -> list[str]:
+    return [f"w{int(i)}" for i in rng.integers(0, 100_000, size=n)]
+
+
+def _distinct(docs: list[list[str]]) -> list[np.ndarray]:
+    cache: dict[str, int] = {}
+    return [np.unique(shingle_hashes(word_hashes(d, cache), K)) for d in docs]
+
+
+def _shingle_set(ws: list[str]) -> set[int]:
+    return set(shingle_hashes(word_hashes(ws, {}), K).tolist())
+
+
+def test_shared_site_footer_is_boilerplate() -> None:
+    rng = np.random.default_rng(0)
+    footer = _random_words(rng, 40)
+    docs = [_random_words(rng, int(rng.integers(150, 400))) + footer for _ in range(12)]
+    out = boilerplate_shingles(_distinct(docs), MIN_DOCS, SHARE)
+    assert out.dtype == np.uint64
+    assert out.tolist() == sorted(out.tolist())
+    # Exactly the shingles wholly inside the footer (36 of them), none straddling into a body.
+    assert set(out.tolist()) == _shingle_set(footer)
+    assert len(out) == 40 - K + 1
+
+
+def test_footer_in_too_few_documents_is_not_boilerplate() -> None:
+    rng = np.random.default_rng(1)
+    footer = _random_words(rng, 40)
+    docs = [_random_words(rng, 200) + footer for _ in range(MIN_DOCS - 1)]
+    docs += [_random_words(rng, 200) for _ in range(5)]
+    assert len(boilerplate_shingles(_distinct(docs), MIN_DOCS, SHARE)) == 0
+
+
+def test_footer_and_header_both_found() -> None:
+    rng = np.random.default_rng(2)
+    header = _random_words(rng, 12)
+    footer = _random_words(rng, 40)
+    docs = [header + _random_words(rng, 300) + footer for _ in range(15)]
+    out = set(boilerplate_shingles(_distinct(docs), MIN_DOCS, SHARE).tolist())
+    assert out == _shingle_set(header) | _shingle_set(footer)
+
+
+def test_widely_reprinted_article_is_not_boilerplate() -> None:
+    rng = np.random.default_rng(3)
+    article = _random_words(rng, 300)
+    docs = [article + _random_words(rng, int(rng.integers(10, 80))) for _ in range(12)]
+    distinct = _distinct(docs)
+    # The article's shingles are in all 12 documents, yet they are most of each one.
+    counts = {h: sum(h in set(d.tolist()) for d in distinct) for h in _shingle_set(article)}
+    assert min(counts.values()) == 12
+    out = boilerplate_shingles(distinct, MIN_DOCS, SHARE)
+    assert len(out) == 0
+
+
+def test_reprinted_article_beside_footer_pages() -> None:
+    rng = np.random.default_rng(4)
+    footer = _random_words(rng, 40)
+    article = _random_words(rng, 300)
+    site = [_random_words(rng, 300) + footer for _ in range(12)]
+    reprints = [_random_words(rng, 20) + article for _ in range(12)]
+    out = set(boilerplate_shingles(_distinct(site + reprints), MIN_DOCS, SHARE).tolist())
+    assert out == _shingle_set(footer)
+    assert not out & _shingle_set(article)
+
+
+def test_share_threshold_decides() -> None:
+    rng = np.random.default_rng(5)
+    footer = _random_words(rng, 40)  # 36 shingles
+    docs = [_random_words(rng, 100) + footer for _ in range(12)]  # ~36 of ~136 shingles: 0.26
+    distinct = _distinct(docs)
+    assert set(boilerplate_shingles(distinct, MIN_DOCS, 0.3).tolist()) == _shingle_set(footer)
+    assert len(boilerplate_shingles(distinct, MIN_DOCS, 0.2)) == 0
+
+
+def test_min_docs_threshold_decides() -> None:
+    rng = np.random.default_rng(6)
+    footer = _random_words(rng, 40)
+    docs = [_random_words(rng, 300) + footer for _ in range(6)]
+    distinct = _distinct(docs)
+    assert len(boilerplate_shingles(distinct, 7, SHARE)) == 0
+    assert set(boilerplate_shingles(distinct, 6, SHARE).tolist()) == _shingle_set(footer)
+
+
+def test_fewer_documents_than_min_docs_gives_nothing() -> None:
+    rng = np.random.default_rng(7)
+    same = _random_words(rng, 40)
+    docs = [same for _ in range(MIN_DOCS - 1)]
+    assert len(boilerplate_shingles(_distinct(docs), MIN_DOCS, 1.0)) == 0
+
+
+def test_empty_inputs() -> None:
+    assert len(boilerplate_shingles([], MIN_DOCS, SHARE)) == 0
+    empties = [np.empty(0, dtype=np.uint64) for _ in range(12)]
+    out = boilerplate_shingles(empties, MIN_DOCS, SHARE)
+    assert len(out) == 0
+    assert out.dtype == np.uint64
+
+
+def test_empty_documents_do_not_break_counting() -> None:
+    rng = np.random.default_rng(8)
+    footer = _random_words(rng, 40)
+    docs = [_random_words(rng, 300) + footer for _ in range(10)] + [[] for _ in range(5)]
+    out = set(boilerplate_shingles(_distinct(docs), MIN_DOCS, SHARE).tolist())
+    assert out == _shingle_set(footer)

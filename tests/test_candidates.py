@@ -1,0 +1,204 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from datasketch import MinHash, MinHashLSH
+
+from dedup.candidates import MAX_BUCKET, band_keys, candidate_pairs, lsh_params
+from dedup.shingle import shingle_hashes, word_hashes
+from dedup.sketch import Windows, window_signatures
+
+K = 5
+WINDOW = 30
+NUM_PERM = 128
+SEED = 1
+THRESHOLD = 0.4
+
+
+def _random_words(rng: np.random.Generator, n: int, vocab: int = 5000) -> list[str]:
+    return [f"w{int(i)}" for i in rng.integers(0, vocab, size=n)]
+
+
+def _windows(
+    docs: list[list[str]], window: int = WINDOW, num_perm: int = NUM_PERM, seed: int = SEED
+) -> Windows:
+    cache: dict[str, int] = {}
+    seqs = [shingle_hashes(word_hashes(d, cache), K) for d in docs]
+    return window_signatures(seqs, list(range(len(docs))), window, num_perm, seed)
+
+
+def _pairs(windows: Windows, threshold: float = THRESHOLD, num_perm: int = NUM_PERM) -> set:
+    return {tuple(p) for p in candidate_pairs(windows, threshold, num_perm).pairs.tolist()}
+
+
+def _datasketch_pairs(windows: Windows, threshold: float, num_perm: int, seed: int) -> set:
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    minhashes = [
+        MinHash(num_perm=num_perm, seed=seed, scheme="affine32", hashvalues=row)
+        for row in windows.signatures
+    ]
+    for i, m in enumerate(minhashes):
+        lsh.insert(i, m)
+    found = set()
+    doc = windows.doc.tolist()
+    for i, m in enumerate(minhashes):
+        for j in lsh.query(m):
+            if doc[i] != doc[j]:
+                found.add((min(doc[i], doc[j]), max(doc[i], doc[j])))
+    return found
+
+
+def _corpus(seed: int) -> list[list[str]]:
+    """Documents with every degree of overlap: copies, edits, shared passages, and strangers."""
+    rng = np.random.default_rng(seed)
+    base = _random_words(rng, 300)
+    docs = [base]
+    docs.append(_random_words(rng, 40) + base[50:200] + _random_words(rng, 60))  # long passage
+    edited = list(base)
+    for i in rng.choice(len(edited), size=40, replace=False):
+        edited[int(i)] = f"edit{int(i)}"
+    docs.append(edited)  # scattered edits
+    docs.append(base[:45])  # short excerpt
+    docs.append(_random_words(rng, 200))  # stranger
+    docs.append(_random_words(rng, 8))  # tiny stranger
+    docs.append(base[100:145] + _random_words(rng, 100))  # 1.5-window passage
+    mixed = []
+    for i in range(0, 300, 10):  # alternating runs of shared and new words
+        mixed += base[i : i + 10] if (i // 10) % 2 == 0 else _random_words(rng, 10)
+    docs.append(mixed)
+    docs.append([])  # no words
+    docs.append(_random_words(rng, 120) + base[250:300])
+    return docs
+
+
+def test_finds_pair_sharing_a_long_passage() -> None:
+    rng = np.random.default_rng(1)
+    passage = _random_words(rng, 120)
+    docs = [
+        _random_words(rng, 200) + passage + _random_words(rng, 150),
+        _random_words(rng, 90),
+        _random_words(rng, 30) + passage,
+        _random_words(rng, 400),
+    ]
+    assert _pairs(_windows(docs)) == {(0, 2)}
+
+
+def test_unrelated_documents_give_no_candidates() -> None:
+    rng = np.random.default_rng(2)
+    docs = [_random_words(rng, n) for n in (10, 50, 200, 400, 31, 5)]
+    out = candidate_pairs(_windows(docs), THRESHOLD, NUM_PERM)
+    assert out.pairs.shape == (0, 2)
+    assert out.pairs.dtype == np.int32
+    assert out.oversized_buckets == 0
+
+
+def test_no_windows_no_candidates() -> None:
+    empty = Windows(np.empty((0, NUM_PERM), np.uint32), np.empty(0, np.int32))
+    out = candidate_pairs(empty, THRESHOLD, NUM_PERM)
+    assert out.pairs.shape == (0, 2)
+    assert out.oversized_buckets == 0
+
+
+def test_windows_of_the_same_document_do_not_pair() -> None:
+    rng = np.random.default_rng(4)
+    passage = _random_words(rng, 100)
+    docs = [passage + _random_words(rng, 50) + passage, _random_words(rng, 100)]
+    assert _pairs(_windows(docs)) == set()
+
+
+def test_pairs_are_sorted_unique_lo_hi() -> None:
+    rng = np.random.default_rng(5)
+    text = _random_words(rng, 200)
+    docs = [text, _random_words(rng, 50), text, text, _random_words(rng, 50)]
+    out = candidate_pairs(_windows(docs), THRESHOLD, NUM_PERM)
+    pairs = out.pairs.tolist()
+    assert pairs == [[0, 2], [0, 3], [2, 3]]
+    assert pairs == sorted(pairs)
+    assert all(lo < hi for lo, hi in pairs)
+
+
+@pytest.mark.parametrize("corpus_seed", [0, 1, 2])
+@pytest.mark.parametrize(
+    ("threshold", "num_perm", "window", "seed"),
+    [(0.4, 128, 30, 1), (0.5, 64, 20, 3), (0.3, 32, 12, 7), (0.7, 256, 30, 11), (0.2, 16, 8, 2)],
+)
+def test_candidates_equal_datasketch_lsh(
+    corpus_seed: int, threshold: float, num_perm: int, window: int, seed: int
+) -> None:
+    windows = _windows(_corpus(corpus_seed), window=window, num_perm=num_perm, seed=seed)
+    ours = _pairs(windows, threshold, num_perm)
+    theirs = _datasketch_pairs(windows, threshold, num_perm, seed)
+    assert ours == theirs
+    # The corpus is built so that both the found and the missed sides are exercised.
+    assert ours
+    assert (0, 4) not in ours
+
+
+def test_candidates_equal_datasketch_lsh_near_threshold() -> None:
+    # Windows of controlled similarity around the threshold, so banding really decides.
+    rng = np.random.default_rng(99)
+    num_perm, threshold = 64, 0.5
+    sigs = []
+    doc = []
+    base = rng.integers(0, 2**32, size=num_perm, dtype=np.uint32)
+    for i in range(60):
+        row = base.copy()
+        keep = rng.random(num_perm) < rng.uniform(0.2, 0.9)
+        row[~keep] = rng.integers(0, 2**32, size=int((~keep).sum()), dtype=np.uint32)
+        sigs.append(row)
+        doc.append(i // 2)  # two windows per document
+    windows = Windows(np.array(sigs, dtype=np.uint32), np.array(doc, dtype=np.int32))
+    ours = _pairs(windows, threshold, num_perm)
+    theirs = _datasketch_pairs(windows, threshold, num_perm, 1)
+    assert ours == theirs
+    n_docs = 30
+    assert 0 < len(ours) < n_docs * (n_docs - 1) // 2
+
+
+# Thresholds every num_perm here supports (datasketch refuses b < 2 bands, e.g. 0.9 at 16
+# permutations; see test_config.py for the settings that let such a pair through).
+@pytest.mark.parametrize("threshold", [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 0.8, 0.85])
+@pytest.mark.parametrize("num_perm", [16, 32, 64, 128, 256])
+def test_lsh_params_equal_datasketch(threshold: float, num_perm: int) -> None:
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    assert lsh_params(threshold, num_perm) == (lsh.b, lsh.r)
+    bands, rows = lsh_params(threshold, num_perm)
+    assert bands * rows <= num_perm
+
+
+def test_band_keys_equal_rows_equal_keys() -> None:
+    sigs = np.array(
+        [[1, 2, 3, 4, 5, 6], [1, 2, 3, 9, 9, 9], [1, 2, 4, 4, 5, 6], [3, 2, 1, 4, 5, 6]],
+        dtype=np.uint32,
+    )
+    band0 = band_keys(sigs, 0, 3)
+    band1 = band_keys(sigs, 1, 3)
+    assert band0.dtype == np.uint64
+    assert band0[0] == band0[1]
+    assert band0[0] != band0[2]
+    assert band0[0] != band0[3]  # order of values within a band matters
+    assert band1[0] == band1[2] == band1[3]
+    assert band1[0] != band1[1]
+
+
+def test_oversized_bucket_is_skipped_and_counted() -> None:
+    num_perm, threshold = 32, 0.5
+    bands, _ = lsh_params(threshold, num_perm)
+    n = MAX_BUCKET + 1
+    sigs = np.tile(np.arange(num_perm, dtype=np.uint32), (n, 1))
+    windows = Windows(sigs, np.arange(n, dtype=np.int32))
+    out = candidate_pairs(windows, threshold, num_perm)
+    assert out.pairs.shape == (0, 2)
+    assert out.oversized_buckets == bands
+
+
+def test_bucket_size_counts_documents_not_windows() -> None:
+    # Many identical windows of two documents make a bucket of two documents, not an oversized one.
+    num_perm, threshold = 32, 0.5
+    n = MAX_BUCKET + 10
+    sigs = np.tile(np.arange(num_perm, dtype=np.uint32), (n, 1))
+    doc = np.zeros(n, dtype=np.int32)
+    doc[n // 2 :] = 1
+    out = candidate_pairs(Windows(sigs, doc), threshold, num_perm)
+    assert out.pairs.tolist() == [[0, 1]]
+    assert out.oversized_buckets == 0

@@ -1,0 +1,188 @@
+"""Issue acceptance: the seed pair explained, span by span, and the spans' invariants."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup import compare
+from dedup.cli import cli
+from dedup.explain import explain
+from dedup.models import Explanation, Span
+
+ORIGINAL = "samples/iran-russia-pact_original.txt"
+REPRINT = "samples/iran-russia-pact_reprint.txt"
+GOLDEN = Path(__file__).parent / "golden" / "seed-compare.json"
+
+
+def texts(root: Path) -> tuple[str, str]:
+    return (root / ORIGINAL).read_text(encoding="utf-8"), (root / REPRINT).read_text(encoding="utf-8")
+
+
+def find(spans: tuple[Span, ...], text: str, needle: str) -> Span:
+    """The span whose text holds ``needle`` (the first, in document order)."""
+    at = text.index(needle)
+    return next(s for s in spans if s.start <= at < s.end)
+
+
+@pytest.fixture
+def seed(in_root: Path) -> tuple[Explanation, str, str]:
+    result = compare(ORIGINAL, REPRINT)
+    assert result.pair.explanation is not None
+    original, reprint = texts(in_root)
+    return result.pair.explanation, original, reprint
+
+
+def test_seed_pair_shared_body_and_moved_caption(seed: tuple[Explanation, str, str]) -> None:
+    exp, original, reprint = seed
+    body = find(exp.spans_a, original, "A major comprehensive bilateral agreement")
+    assert body.kind == "shared" and not body.moved
+    assert "ready to be put into practice" in original[body.start : body.end]
+    assert body.words > 600
+    caption_a = find(exp.spans_a, original, "Russian President Vladimir Putin meets")
+    caption_b = find(exp.spans_b, reprint, "Russian President Vladimir Putin meets")
+    for caption in (caption_a, caption_b):
+        assert caption.kind == "shared" and caption.moved and caption.label == "caption"
+    assert caption_b.start == 0  # the reprint moved it to the very top
+    assert (caption_a.other_start, caption_a.other_end) == (caption_b.start, caption_b.end)
+
+
+def test_seed_pair_only_in_the_original(seed: tuple[Explanation, str, str]) -> None:
+    exp, original, _ = seed
+    junk = find(exp.spans_a, original, "google8c874a0b684bfa11.html")
+    assert (junk.kind, junk.label) == ("divergent", "junk")
+    second_title = original.index("Iran-Russia Strategic Pact", original.index("Iran-Russia") + 10)
+    repeated = next(s for s in exp.spans_a if s.start <= second_title < s.end)
+    assert (repeated.kind, repeated.label) == ("divergent", "repeated")
+    for needle in ("Read More", "Verified by MonsterInsights"):
+        span = find(exp.spans_a, original, needle)
+        assert (span.kind, span.label) == ("divergent", "boilerplate"), needle
+
+
+def test_seed_pair_only_in_the_reprint(seed: tuple[Explanation, str, str]) -> None:
+    exp, _, reprint = seed
+    date = find(exp.spans_b, reprint, "January 14, 2025")
+    assert (date.kind, date.label) == ("divergent", "dateline")
+    credit = find(exp.spans_b, reprint, "Reprinted from The Algemeiner")
+    assert (credit.kind, credit.label) == ("divergent", "attribution")
+    assert credit.evidence is not None and "The Algemeiner" in credit.evidence
+    related = find(exp.spans_b, reprint, "RELATED:")
+    assert (related.kind, related.label) == ("divergent", "related")
+    section = reprint[related.start : related.end]
+    for part in ("Pastor Greg Laurie Warns", "October 16, 2024", "Reprinted from Crosswalk",
+                 "pic.twitter.com", "Michael Foust has covered"):
+        assert part in section, part
+    assert related.evidence is not None and "Crosswalk" in related.evidence
+    comment = find(exp.spans_b, reprint, "Leave A Comment")
+    assert (comment.kind, comment.label) == ("divergent", "boilerplate")
+    assert comment.start == related.end
+
+
+def test_seed_pair_verdict_and_summary(seed: tuple[Explanation, str, str]) -> None:
+    exp, _, _ = seed
+    assert exp.verdict.original == "a"
+    assert "likely" in exp.verdict.reasons[0] and "The Algemeiner" in exp.verdict.reasons[0]
+    assert exp.summary.startswith("reprint adds: date, attribution 'The Algemeiner', related section")
+    assert "original has: site junk" in exp.summary and "'Read More'" in exp.summary
+
+
+def test_thin_evidence_gives_unknown(in_root: Path) -> None:
+    # The truncated copy and the reprint: both carry the same attribution line, shared.
+    result = compare("samples/iran-russia-pact_reprint.txt", "samples/iran-russia-pact_truncated-copy.txt")
+    assert result.pair.explanation is not None
+    assert result.pair.explanation.verdict.original == "unknown"
+
+
+def test_compare_json_matches_golden(in_root: Path) -> None:
+    done = CliRunner().invoke(cli, ["compare", ORIGINAL, REPRINT, "--json"])
+    assert done.exit_code == 1, done.stderr
+    if os.environ.get("DEDUP_REGENERATE"):
+        GOLDEN.write_text(done.stdout, encoding="utf-8")
+    assert done.stdout == GOLDEN.read_text(encoding="utf-8")
+    pair = json.loads(done.stdout)["pair"]
+    assert pair["original"]["path"] == ORIGINAL
+
+
+def test_compare_terminal_view(in_root: Path) -> None:
+    done = CliRunner().invoke(cli, ["compare", ORIGINAL, REPRINT])
+    assert done.exit_code == 1
+    out = done.stdout
+    assert "- [junk] google8c874a0b684bfa11.html" in out
+    assert "~ [caption, moved] Russian President" in out
+    assert "+ [attribution] Reprinted from The Algemeiner" in out
+    assert "+ [related] RELATED:" in out
+    assert "more lines" in out  # the long shared body is folded
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_compare_unrelated_documents_exits_0(in_root: Path) -> None:
+    done = CliRunner().invoke(
+        cli, ["compare", "samples/alpine-glacier-survey.txt", "samples/riverside-library-reopens.txt"]
+    )
+    assert done.exit_code == 0
+    assert "UNRELATED" in done.stdout
+
+
+def test_compare_missing_file_exits_2(in_root: Path) -> None:
+    done = CliRunner().invoke(cli, ["compare", ORIGINAL, "samples/nope.txt"])
+    assert done.exit_code == 2
+    assert "not a file: samples/nope.txt" in done.stderr
+
+
+def test_scan_explain_and_summary_lines(in_root: Path) -> None:
+    done = CliRunner().invoke(cli, ["scan", "samples/", "--explain"])
+    assert done.exit_code == 1
+    assert "differs: reprint adds: date, attribution 'The Algemeiner'" in " ".join(done.stdout.split())
+    assert "+ [related] RELATED:" in done.stdout
+
+
+def check_tiling(exp: Explanation, text_a: str, text_b: str) -> None:
+    for spans, text in ((exp.spans_a, text_a), (exp.spans_b, text_b)):
+        assert spans[0].start == 0 and spans[-1].end == len(text)
+        for left, right in zip(spans, spans[1:], strict=False):
+            assert left.end == right.start
+        for span in spans:
+            folded = " ".join(text[span.start : span.end].split())
+            assert folded.startswith(span.preview.removesuffix("…").rstrip())
+    for span in exp.spans_a:
+        if span.kind == "shared":
+            assert span.other_start is not None and span.other_end is not None
+            mirror = next(s for s in exp.spans_b if s.start == span.other_start)
+            assert mirror.kind == "shared" and mirror.end == span.other_end
+
+
+def test_seed_spans_tile_both_documents(seed: tuple[Explanation, str, str]) -> None:
+    exp, original, reprint = seed
+    check_tiling(exp, original, reprint)
+
+
+SENTENCES = st.lists(
+    st.text(alphabet=st.sampled_from("abcdeé xyz\n.,'’—"), min_size=0, max_size=60), min_size=1, max_size=12
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(a=SENTENCES, b=SENTENCES, shared=SENTENCES)
+def test_spans_tile_any_pair_of_texts(a: list[str], b: list[str], shared: list[str]) -> None:
+    text_a = " ".join(a[:3] + shared + a[3:])
+    text_b = " ".join(shared[::-1] + b)
+    exp = explain("a", text_a, "b", text_b)
+    if text_a:
+        check_tiling_side(exp.spans_a, text_a)
+    if text_b:
+        check_tiling_side(exp.spans_b, text_b)
+
+
+def check_tiling_side(spans: tuple[Span, ...], text: str) -> None:
+    assert spans[0].start == 0 and spans[-1].end == len(text)
+    for left, right in zip(spans, spans[1:], strict=False):
+        assert left.end == right.start
+    for span in spans:
+        folded = " ".join(text[span.start : span.end].split())
+        assert folded.startswith(span.preview.removesuffix("…").rstrip())

@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.shingle import fmix64, shingle_hashes, shingle_words, word_hashes
+from dedup.tokens import words
+
+_WORDS = st.lists(st.sampled_from([f"w{i}" for i in range(12)]), max_size=40)
+
+
+def _shingles(text: str, k: int, cache: dict[str, int] | None = None) -> np.ndarray:
+    return shingle_hashes(word_hashes(words(text), {} if cache is None else cache), k)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_WORDS, st.integers(min_value=1, max_value=8))
+def test_shingle_count(ws: list[str], k: int) -> None:
+    out = shingle_hashes(word_hashes(ws, {}), k)
+    assert out.dtype == np.uint64
+    if not ws:
+        assert len(out) == 0
+    elif len(ws) < k:
+        assert len(out) == 1
+    else:
+        assert len(out) == len(ws) - k + 1
+
+
+@pytest.mark.parametrize(
+    ("n", "k", "expected"),
+    [(0, 5, 0), (1, 5, 1), (4, 5, 1), (5, 5, 1), (6, 5, 2), (100, 5, 96), (10, 1, 10)],
+)
+def test_shingle_count_examples(n: int, k: int, expected: int) -> None:
+    ws = [f"word{i}" for i in range(n)]
+    assert len(shingle_hashes(word_hashes(ws, {}), k)) == expected
+
+
+def test_no_words_gives_empty_uint64_array() -> None:
+    out = shingle_hashes(np.empty(0, dtype=np.uint64), 5)
+    assert out.shape == (0,)
+    assert out.dtype == np.uint64
+
+
+def test_short_text_shingle_depends_on_all_its_words() -> None:
+    assert len(_shingles("a b c", 5)) == 1
+    assert _shingles("a b c", 5)[0] != _shingles("a b d", 5)[0]
+    assert _shingles("a b c", 5)[0] != _shingles("a b", 5)[0]
+    # A short text's one shingle is not any shingle of a longer text starting the same way.
+    assert _shingles("a b c", 5)[0] not in set(_shingles("a b c d e f g", 5).tolist())
+
+
+def test_deterministic() -> None:
+    text = "the quick brown fox jumps over the lazy dog again and again"
+    first = _shingles(text, 5)
+    second = _shingles(text, 5)
+    assert np.array_equal(first, second)
+    assert len(set(first.tolist())) == len(first)
+
+
+def test_order_sensitive() -> None:
+    forward = _shingles("alpha beta gamma delta epsilon", 5)
+    backward = _shingles("epsilon delta gamma beta alpha", 5)
+    swapped = _shingles("alpha beta gamma epsilon delta", 5)
+    assert len(forward) == len(backward) == len(swapped) == 1
+    assert forward[0] != backward[0]
+    assert forward[0] != swapped[0]
+
+
+def test_repeated_word_positions_matter() -> None:
+    a = _shingles("x y x x y", 5)[0]
+    b = _shingles("x x y x y", 5)[0]
+    assert a != b
+
+
+def test_equal_word_runs_give_equal_shingles_in_different_documents() -> None:
+    shared = "the council voted on the new library budget late on tuesday evening"
+    doc_a = "completely different opening words here " + shared + " and a closing line"
+    doc_b = "another unrelated preface " + shared + " followed by other words entirely"
+    k = 5
+    a = _shingles(doc_a, k)
+    b = _shingles(doc_b, k, cache={})
+    s = _shingles(shared, k)
+    n_shared = len(words(shared)) - k + 1
+    assert len(s) == n_shared
+    # The shared passage's shingles appear, in order, inside both documents.
+    offset_a = len(words("completely different opening words here"))
+    offset_b = len(words("another unrelated preface"))
+    assert np.array_equal(a[offset_a : offset_a + n_shared], s)
+    assert np.array_equal(b[offset_b : offset_b + n_shared], s)
+    # Shingles straddling the boundary of the shared run differ between the documents.
+    common = set(a.tolist()) & set(b.tolist())
+    assert common == set(s.tolist())
+
+
+def test_case_and_layout_do_not_change_shingles() -> None:
+    assert np.array_equal(
+        _shingles("One two THREE four five six", 3),
+        _shingles("one\n\ttwo three,  Four -- five six!", 3),
+    )
+
+
+def test_word_hashes_are_blake2b_and_stable_across_caches() -> None:
+    ws = ["alpha", "beta", "alpha", "straße", "中文"]
+    cache: dict[str, int] = {}
+    first = word_hashes(ws, cache)
+    assert first.dtype == np.uint64
+    assert len(first) == len(ws)
+    expected = [
+        int.from_bytes(hashlib.blake2b(w.encode("utf-8"), digest_size=8).digest(), "little")
+        for w in ws
+    ]
+    assert first.tolist() == expected
+    assert first[0] == first[2]
+    assert set(cache) == {"alpha", "beta", "straße", "中文"}
+    # Same values again with a warm cache, with a fresh cache, and with a pre-filled cache.
+    assert np.array_equal(word_hashes(ws, cache), first)
+    assert np.array_equal(word_hashes(ws, {}), first)
+    warm = {"beta": expected[1]}
+    assert np.array_equal(word_hashes(ws, warm), first)
+
+
+def test_word_hashes_use_the_cache_value() -> None:
+    # The cache is trusted: a word already in it is not hashed again.
+    cache = {"alpha": 7}
+    assert word_hashes(["alpha", "alpha"], cache).tolist() == [7, 7]
+
+
+def test_word_hashes_empty() -> None:
+    out = word_hashes([], {})
+    assert out.shape == (0,)
+    assert out.dtype == np.uint64
+
+
+def test_fmix64_is_a_bijection_on_samples() -> None:
+    values = np.arange(10_000, dtype=np.uint64)
+    mixed = fmix64(values)
+    assert len(np.unique(mixed)) == len(values)
+    assert fmix64(np.array([0], dtype=np.uint64))[0] == 0
+    # Known MurmurHash3 fmix64 value of 1, computed with Python integers.
+    h = 1
+    mask = (1 << 64) - 1
+    h ^= h >> 33
+    h = (h * 0xFF51AFD7ED558CCD) & mask
+    h ^= h >> 33
+    h = (h * 0xC4CEB9FE1A85EC53) & mask
+    h ^= h >> 33
+    assert int(fmix64(np.array([1], dtype=np.uint64))[0]) == h
+
+
+@pytest.mark.parametrize(
+    ("shingles", "words_", "k", "expected"),
+    [
+        (0, 100, 5, 0),
+        (-1, 100, 5, 0),
+        (1, 100, 5, 5),
+        (10, 100, 5, 14),
+        (96, 100, 5, 100),
+        (1, 3, 5, 3),
+        (200, 100, 5, 100),
+    ],
+)
+def test_shingle_words(shingles: int, words_: int, k: int, expected: int) -> None:
+    assert shingle_words(shingles, words_, k) == expected
