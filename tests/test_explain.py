@@ -75,8 +75,13 @@ def test_seed_pair_only_in_the_reprint(seed: tuple[Explanation, str, str]) -> No
     related = find(exp.spans_b, reprint, "RELATED:")
     assert (related.kind, related.label) == ("divergent", "related")
     section = reprint[related.start : related.end]
-    for part in ("Pastor Greg Laurie Warns", "October 16, 2024", "Reprinted from Crosswalk",
-                 "pic.twitter.com", "Michael Foust has covered"):
+    for part in (
+        "Pastor Greg Laurie Warns",
+        "October 16, 2024",
+        "Reprinted from Crosswalk",
+        "pic.twitter.com",
+        "Michael Foust has covered",
+    ):
         assert part in section, part
     assert related.evidence is not None and "Crosswalk" in related.evidence
     comment = find(exp.spans_b, reprint, "Leave A Comment")

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import random
+
+from dedup.align import align_words, mark_moved, segments
+from dedup.tokens import tokenize
+
+
+def words(n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return [f"w{rng.randrange(5000)}" for _ in range(n)]
+
+
+def test_identical_sequences_are_one_shared_span() -> None:
+    w = words(200, 1)
+    (match,) = align_words(w, w, 5)
+    assert (match.a0, match.a1, match.b0, match.b1, match.moved) == (0, 200, 0, 200, False)
+
+
+def test_moved_block_is_shared_and_marked_moved() -> None:
+    head, body, tail = words(30, 1), words(300, 2), words(40, 3)
+    a = head + body + tail
+    b = body + head + tail  # the head moved behind the body
+    matches = align_words(a, b, 5)
+    covered = sum(m.a1 - m.a0 for m in matches)
+    assert covered == len(a)
+    moved = [m for m in matches if m.moved]
+    assert [(m.a0, m.a1) for m in moved] == [(0, 30)]
+
+
+def test_changed_word_is_an_edit_inside_one_span() -> None:
+    a = words(400, 4)
+    b = list(a)
+    b[200] = "changed"
+    (match,) = align_words(a, b, 5)
+    assert (match.a0, match.a1) == (0, 400)
+    (edit,) = match.edits
+    assert (edit.a0, edit.a1, edit.b0, edit.b1) == (200, 201, 200, 201)
+
+
+def test_inserted_words_are_an_edit() -> None:
+    a = words(300, 5)
+    b = a[:100] + ["new", "words"] + a[100:]
+    (match,) = align_words(a, b, 5)
+    (edit,) = match.edits
+    assert (edit.a0, edit.a1, edit.b0, edit.b1) == (100, 100, 100, 102)
+
+
+def test_unrelated_sequences_share_nothing() -> None:
+    assert align_words(words(300, 6), words(300, 7), 5) == []
+
+
+def test_mark_moved_keeps_the_heaviest_ordered_chain() -> None:
+    a = words(20, 8) + words(500, 9)
+    b = words(500, 9) + words(20, 8)
+    matches = align_words(a, b, 5)
+    assert [m.moved for m in matches] == [True, False]
+    reweighted = mark_moved(matches, [1000, 1])
+    assert [m.moved for m in reweighted] == [False, True]
+
+
+def test_segments_tile_the_text() -> None:
+    text = "  Hello, world! Shared words here. Tail."
+    tokens = tokenize(text)
+    segs = segments(text, tokens, [(2, 5)])
+    assert segs[0].start == 0 and segs[-1].end == len(text)
+    assert all(x.end == y.start for x, y in zip(segs, segs[1:], strict=False))
+    assert [s.match for s in segs] == [None, 0, None]
+    assert text[segs[1].start : segs[1].end].startswith("Shared words here")
+
+
+def test_two_large_documents_align() -> None:
+    # About 1 MB each: 170,000 words with a moved block and scattered edits. Its speed is measured
+    # in benchmarks/explain_speed.py, not here.
+    a = words(170_000, 10)
+    b = a[50_000:60_000] + a[:50_000] + a[60_000:]
+    for i in range(0, len(b), 997):
+        b[i] = "edit"
+    matches = align_words(a, b, 5)
+    assert sum(m.a1 - m.a0 for m in matches) > 0.99 * len(a)
+    assert [(m.a0, m.a1) for m in matches if m.moved] == [(50_000, 60_000)]

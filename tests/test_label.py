@@ -1,0 +1,150 @@
+"""Each labelling rule on its own, then the section logic of label_divergent."""
+
+from __future__ import annotations
+
+import pytest
+
+from dedup.label import (
+    attribution,
+    attribution_rule,
+    builtin_boilerplate_rule,
+    byline_rule,
+    caption_rule,
+    classify_line,
+    dateline_rule,
+    junk_rule,
+    label_divergent,
+    related_heading_rule,
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "source"),
+    [
+        ("Reprinted from The Algemeiner", "The Algemeiner"),
+        ("This article originally appeared in The Conversation.", "The Conversation"),
+        ("Originally published on Medium", "Medium"),
+        ("Republished with permission from Reuters", "Reuters"),
+        ("This story was republished from Grist under a Creative Commons license.", "Grist"),
+        ("Source: Associated Press", "Associated Press"),
+    ],
+)
+def test_attribution_names_the_source(line: str, source: str) -> None:
+    assert attribution(line) == source
+    assert attribution_rule(line) == f"names the source '{source}'"
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["The minister reprinted the letter.", "Sources said the talks stalled.", "Originally, he said no."],
+)
+def test_attribution_ignores_ordinary_prose(line: str) -> None:
+    assert attribution_rule(line) is None
+
+
+def test_junk_rule() -> None:
+    assert junk_rule("google8c874a0b684bfa11.html") is not None
+    assert junk_rule("  yandex_0123456789abcdef.html ") is not None
+    assert junk_rule("d41d8cd98f00b204e9800998ecf8427e") is not None
+    assert junk_rule("Google announced a new phone.") is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Putin meets Pezeshkian in Ashgabat. Photo: Sputnik/Alexander Scherbak/Pool via REUTERS",
+        "Protesters gather outside parliament. (AP Photo/Jane Doe)",
+        "The harbour at dawn. Getty Images",
+        "Photo by Ana Lima",
+    ],
+)
+def test_caption_rule(line: str) -> None:
+    assert caption_rule(line) is not None
+
+
+def test_caption_rule_ignores_prose() -> None:
+    assert caption_rule("The photographer said the light was poor.") is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "January 14, 2025",
+        "Oct. 16, 2024",
+        "14 January 2025",
+        "2025-01-14",
+        "Published: March 3, 2024 at 10:15 am",
+        "Tuesday, January 14, 2025",
+    ],
+)
+def test_dateline_rule(line: str) -> None:
+    assert dateline_rule(line) is not None
+
+
+def test_dateline_rule_needs_a_lone_date() -> None:
+    assert dateline_rule("On January 14, 2025 the treaty was signed.") is None
+
+
+def test_byline_rule() -> None:
+    assert byline_rule("By Jane Doe") == "byline 'By Jane Doe'"
+    assert byline_rule("Michael Foust has covered the intersection of faith and news for 20 years.")
+    assert byline_rule("She is a senior reporter at the Courier.")
+    assert byline_rule("By the end of the week, talks had stalled.") is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Leave A Comment",
+        "Read More",
+        "Post a Comment",
+        "Share this article",
+        "Verified by MonsterInsights",
+        "Powered by WordPress",
+        "SUBSCRIBE NOW!",
+    ],
+)
+def test_builtin_boilerplate_rule(line: str) -> None:
+    assert builtin_boilerplate_rule(line) is not None
+
+
+def test_builtin_boilerplate_needs_the_whole_line() -> None:
+    assert builtin_boilerplate_rule("Read more about the treaty in our archive of stories.") is None
+
+
+@pytest.mark.parametrize(
+    "line", ["RELATED:", "Related articles", "You may also like", "Read more:", "See also"]
+)
+def test_related_heading_rule(line: str) -> None:
+    assert related_heading_rule(line) is not None
+
+
+def test_classify_line_falls_back_to_content() -> None:
+    assert classify_line("The talks resumed on Friday.")[0] == "content"
+
+
+def test_related_section_runs_to_the_next_boilerplate_line() -> None:
+    text = (
+        "Body.\nRELATED:\nAnother headline\nJanuary 1, 2024\nReprinted from Elsewhere\n"
+        "Its body text.\nLeave A Comment\n"
+    )
+    start = text.index("RELATED:")
+    pieces = label_divergent(text, start, len(text))
+    assert [p.label for p in pieces] == ["related", "boilerplate"]
+    related = pieces[0]
+    assert text[related.start : related.end].endswith("Its body text.\n")
+    assert "date 'January 1, 2024'" in related.evidence and "Elsewhere" in related.evidence
+    assert pieces[0].start == start and pieces[-1].end == len(text)
+
+
+def test_read_more_alone_is_boilerplate_not_a_section() -> None:
+    text = "Read More\n\nVerified by MonsterInsights"
+    assert [p.label for p in label_divergent(text, 0, len(text))] == ["boilerplate", "boilerplate"]
+
+
+def test_repeated_line_and_corpus_boilerplate() -> None:
+    text = "Same title here\nSite footer we saw everywhere\nNew sentence."
+    pieces = label_divergent(
+        text, 0, len(text), is_boilerplate=lambda line: "footer" in line, seen_lines=["Same title here"]
+    )
+    assert [p.label for p in pieces] == ["repeated", "boilerplate", "content"]
