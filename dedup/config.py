@@ -167,7 +167,10 @@ def load_pyproject(path: Path) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
-    table = data.get("tool", {}).get("dedup", {})
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table")
+    table = tool.get("dedup", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.dedup] must be a table")
     return settings_from_mapping(table, str(path))

@@ -41,9 +41,17 @@ _CC_REPUBLISH = regex.compile(
 
 
 def attribution(text: str) -> str | None:
-    """The source named by the first line like 'Reprinted from X' or 'Originally appeared in X'."""
-    match = _ATTRIBUTION.search(text) or _CC_REPUBLISH.search(text)
-    return match.group("source").strip() if match else None
+    """The source named by the first line like 'Reprinted from X' or 'Originally appeared in X'.
+
+    A source is a name: at most 8 words, not starting with a digit ("Originally published in 1851,
+    Moby-Dick was…" names no source).
+    """
+    for pattern in (_ATTRIBUTION, _CC_REPUBLISH):
+        for match in pattern.finditer(text):
+            source = match.group("source").strip()
+            if source and not source[0].isdigit() and len(source.split()) <= 8:
+                return source
+    return None
 
 
 def attribution_rule(line: str) -> str | None:

@@ -67,8 +67,9 @@ def window_signatures(
 ) -> Windows:
     """Signatures of every window of every sequence (empty sequences give none).
 
-    Windows are pairs of consecutive half-window blocks, so they overlap by half and any shared
-    passage of ``1.5 * window`` shingles lies wholly inside one window of each document.
+    Windows are pairs of consecutive half-window blocks, so they overlap by half: any shared passage
+    of ``1.5 * window`` shingles wholly contains one window of each document, and those two windows
+    overlap by at least three quarters.
     """
     a, b = permutations(num_perm, seed)
     starts: list[int] = []

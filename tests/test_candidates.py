@@ -34,8 +34,7 @@ def _pairs(windows: Windows, threshold: float = THRESHOLD, num_perm: int = NUM_P
 def _datasketch_pairs(windows: Windows, threshold: float, num_perm: int, seed: int) -> set:
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     minhashes = [
-        MinHash(num_perm=num_perm, seed=seed, scheme="affine32", hashvalues=row)
-        for row in windows.signatures
+        MinHash(num_perm=num_perm, seed=seed, scheme="affine32", hashvalues=row) for row in windows.signatures
     ]
     for i, m in enumerate(minhashes):
         lsh.insert(i, m)

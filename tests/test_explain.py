@@ -191,3 +191,13 @@ def check_tiling_side(spans: tuple[Span, ...], text: str) -> None:
     for span in spans:
         folded = " ".join(text[span.start : span.end].split())
         assert folded.startswith(span.preview.removesuffix("…").rstrip())
+
+
+def test_compare_json_validates_against_schema(in_root: Path) -> None:
+    import jsonschema
+
+    schema = json.loads((in_root / "dedup" / "schema" / "compare.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    for pair in ((ORIGINAL, REPRINT), ("samples/alpine-glacier-survey.txt", ORIGINAL)):
+        done = CliRunner().invoke(cli, ["compare", *pair, "--json"])
+        jsonschema.validate(json.loads(done.stdout), schema)

@@ -148,3 +148,7 @@ def test_repeated_line_and_corpus_boilerplate() -> None:
         text, 0, len(text), is_boilerplate=lambda line: "footer" in line, seen_lines=["Same title here"]
     )
     assert [p.label for p in pieces] == ["repeated", "boilerplate", "content"]
+
+
+def test_attribution_needs_a_name_not_a_sentence() -> None:
+    assert attribution("Originally published in 1851, Moby-Dick was a commercial failure.") is None

@@ -132,12 +132,8 @@ def test_result_does_not_depend_on_the_batch(tmp_path: Path) -> None:
 
 
 def test_html_document_counts_visible_words(tmp_path: Path) -> None:
-    html = (
-        "<html><head><title>Pact</title></head><body><script>x = 1</script><p>{}</p></body></html>"
-    )
-    item = _prepared(
-        prepare_batch([_source(tmp_path, "p.html", html.format(ARTICLE))], K, 10_000)[0]
-    )
+    html = "<html><head><title>Pact</title></head><body><script>x = 1</script><p>{}</p></body></html>"
+    item = _prepared(prepare_batch([_source(tmp_path, "p.html", html.format(ARTICLE))], K, 10_000)[0])
     assert item.document.words == len(words(ARTICLE)) + 1  # the title is visible
     assert item.document.content_hash == hashlib.sha256(html.format(ARTICLE).encode()).hexdigest()
 

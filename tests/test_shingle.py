@@ -110,8 +110,7 @@ def test_word_hashes_are_blake2b_and_stable_across_caches() -> None:
     assert first.dtype == np.uint64
     assert len(first) == len(ws)
     expected = [
-        int.from_bytes(hashlib.blake2b(w.encode("utf-8"), digest_size=8).digest(), "little")
-        for w in ws
+        int.from_bytes(hashlib.blake2b(w.encode("utf-8"), digest_size=8).digest(), "little") for w in ws
     ]
     assert first.tolist() == expected
     assert first[0] == first[2]

@@ -65,9 +65,7 @@ _U64 = st.integers(min_value=0, max_value=2**64 - 1)
     num_perm=st.sampled_from([16, 32, 128]),
     seed=st.integers(min_value=0, max_value=2**32 - 1),
 )
-def test_windows_match_datasketch(
-    sequences: list[list[int]], window: int, num_perm: int, seed: int
-) -> None:
+def test_windows_match_datasketch(sequences: list[list[int]], window: int, num_perm: int, seed: int) -> None:
     arrays = [np.array(s, dtype=np.uint64) for s in sequences]
     _check_against_datasketch(arrays, list(range(len(arrays))), window, num_perm, seed)
 
@@ -157,9 +155,7 @@ def test_windows_of_one_document_are_not_joined_to_the_next() -> None:
     together = window_signatures([a, b], [0, 1], 20, 32, 1)
     alone_a = window_signatures([a], [0], 20, 32, 1)
     alone_b = window_signatures([b], [1], 20, 32, 1)
-    assert np.array_equal(
-        together.signatures, np.concatenate([alone_a.signatures, alone_b.signatures])
-    )
+    assert np.array_equal(together.signatures, np.concatenate([alone_a.signatures, alone_b.signatures]))
 
 
 def test_shared_passage_gives_similar_windows() -> None:

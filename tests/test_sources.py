@@ -327,26 +327,28 @@ def test_html_with_only_hidden_content_is_empty(tmp_path: Path) -> None:
 
 
 def test_inline_tags_do_not_split_lines() -> None:
-    assert html_to_text("<p>one <i>two</i> <a href='#'>three</a></p><p>four</p>") == (
-        "one two three\nfour"
-    )
+    assert html_to_text("<p>one <i>two</i> <a href='#'>three</a></p><p>four</p>") == ("one two three\nfour")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: html_to_text treats <head> as hidden until </head>; HTML lets </head> be "
-    "omitted (the <body> tag ends it), and then the whole body is dropped",
-)
 def test_html_without_head_end_tag_keeps_body() -> None:
+    # HTML lets </head> be left out: <body> ends the head (this once dropped the whole body).
     markup = "<html><head><title>T</title><body><p>Hello there</p></body></html>"
     assert html_to_text(markup) == "T\nHello there"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: html_to_text keeps the source's line breaks inside a block, so a paragraph "
-    "wrapped in the markup is split over several lines (and line-based attribution is cut short)",
-)
 def test_html_source_line_breaks_inside_a_block_are_spaces() -> None:
+    # A paragraph wrapped in the markup is one line of text (this once cut attributions short).
     markup = "<p>Reprinted from The\n   Algemeiner</p>\n<p>Body text here.</p>"
+    assert html_to_text(markup) == "Reprinted from The Algemeiner\nBody text here."
+
+
+def test_html_pre_keeps_its_lines() -> None:
+    assert html_to_text("<pre>first line\nsecond line</pre><p>wrapped\ntext</p>") == (
+        "first line\nsecond line\nwrapped text"
+    )
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_html_crlf_line_breaks_inside_a_block_are_spaces(newline: str) -> None:
+    markup = f"<p>Reprinted from The{newline}   Algemeiner</p>{newline}<p>Body text here.</p>"
     assert html_to_text(markup) == "Reprinted from The Algemeiner\nBody text here."

@@ -9,6 +9,7 @@ from typing import IO
 
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -17,6 +18,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.text import Text
 
 from dedup.models import Comparison, Pair, Report, Span
 
@@ -37,6 +39,15 @@ _VERB = {
 def console(file: IO[str] | None = None, *, stderr: bool = False) -> Console:
     """A console that honours NO_COLOR and drops colour when not writing to a terminal."""
     return Console(file=file, stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _emit(out: Console, line: str) -> None:
+    """Print a markup line; when it wraps, continuation lines keep its indentation."""
+    indent = len(line) - len(line.lstrip(" "))
+    if indent:
+        out.print(Padding(Text.from_markup(line[indent:]), (0, 0, 0, indent), expand=False))
+    else:
+        out.print(line)
 
 
 def _pct(x: float) -> str:
@@ -99,7 +110,7 @@ def _span_lines(text: str, span: Span, mark: str, width: int, fold: int = 2) -> 
     tags = [t for t in (span.label, "moved" if span.moved else None) if t]
     tag = f"[{', '.join(tags)}] " if tags else ""
     room = max(20, width - 4)
-    if len(body) > fold:
+    if len(body) > fold + 1:
         body = [body[0], f"… {len(body) - 2} more lines …", body[-1]]
     style = _MARK_STYLE[mark]
     out = []
@@ -149,10 +160,10 @@ def render_comparison(comparison: Comparison, out: Console) -> None:
     out.print(f"[bold]A[/] {escape(pair.a)} [dim]({words[pair.a]} words)[/]")
     out.print(f"[bold]B[/] {escape(pair.b)} [dim]({words[pair.b]} words)[/]")
     for line in pair_lines(pair):
-        out.print(line)
+        _emit(out, line)
     out.print()
     for line in explanation_lines(pair, comparison.texts, out.width):
-        out.print(line)
+        _emit(out, line)
 
 
 def render(report: Report, out: Console, explain: bool = False) -> None:
@@ -173,11 +184,11 @@ def render(report: Report, out: Console, explain: bool = False) -> None:
             if pair.a in cluster.members:
                 out.print()
                 for line in pair_lines(pair):
-                    out.print(line)
+                    _emit(out, line)
                 if explain:
                     out.print()
-                    for line in explanation_lines(pair, report.texts, out.width):
-                        out.print("    " + line)
+                    for line in explanation_lines(pair, report.texts, out.width - 4):
+                        _emit(out, "    " + line)
     if not report.pairs:
         out.print("No duplicates, reprints or shared passages found.")
 
