@@ -37,7 +37,10 @@ def measure(folders: list[str], settings: Settings) -> str:
         settings.boilerplate_docs,
         settings.boilerplate_share,
     )
-    docs = [sketched(p.document.path, p.shingles, p.document.words, p.text_hash, boiler) for p in prepared]
+    docs = [
+        sketched(p.document.path, p.shingles, p.document.words, p.text_hash, boiler, p.quoted)
+        for p in prepared
+    ]
     truth = {}
     for a, b in itertools.combinations(docs, 2):
         pair = verify(a, b, settings)

@@ -51,7 +51,7 @@ def settings_options(fn: F) -> F:
             "--overlap-words",
             type=int,
             metavar="N",
-            help="Words in a shared passage for overlap. [default: 50]",
+            help="Words in a shared passage for overlap. [default: 25]",
         ),
         click.option(
             "--overlap-share",
@@ -74,13 +74,13 @@ def settings_options(fn: F) -> F:
         click.option("--num-perm", type=int, help="MinHash permutations. [default: 128]"),
         click.option("--seed", type=int, help="MinHash seed. [default: 1]"),
         click.option(
-            "--window", type=int, metavar="N", help="Shingles per LSH passage window. [default: 30]"
+            "--window", type=int, metavar="N", help="Shingles per LSH passage window. [default: 20]"
         ),
         click.option(
             "--lsh-threshold",
             type=float,
             metavar="J",
-            help="Window similarity the LSH aims at. [default: 0.4]",
+            help="Window similarity the LSH aims at. [default: 0.3]",
         ),
         click.option(
             "--max-bytes", type=int, metavar="N", help="Skip files larger than N bytes. [default: 20000000]"

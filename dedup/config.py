@@ -32,15 +32,15 @@ class Settings:
     """MinHash permutations per passage window."""
     seed: int = 1
     """Seed of the MinHash permutations (datasketch's ``seed``)."""
-    window: int = 30
+    window: int = 20
     """Shingles per passage window; windows overlap by half."""
-    lsh_threshold: float = 0.4
+    lsh_threshold: float = 0.3
     """Window Jaccard similarity the LSH banding is tuned for (datasketch's optimal parameters)."""
     near_duplicate: float = 0.8
     """Jaccard similarity at or above which a pair is a near-duplicate."""
     contained: float = 0.8
     """Share of one document's shingles found in the other at or above which it is contained."""
-    overlap_words: int = 50
+    overlap_words: int = 25
     """Words in the longest shared passage at or above which a pair overlaps."""
     overlap_share: float = 0.2
     """A pair also overlaps when this share of one document is shared and its longest shared

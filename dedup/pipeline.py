@@ -94,7 +94,7 @@ def find_pairs(
     def get(i: int) -> Sketched:
         if i not in cache:
             p = prepared[i]
-            cache[i] = sketched(p.document.path, p.shingles, p.document.words, p.text_hash, boiler)
+            cache[i] = sketched(p.document.path, p.shingles, p.document.words, p.text_hash, boiler, p.quoted)
         return cache[i]
 
     pairs = []
@@ -216,7 +216,8 @@ def compare(
     first, second = (p for p in prepared if isinstance(p, Prepared))
     empty = np.empty(0, dtype=np.uint64)
     a, b = (
-        sketched(p.document.path, p.shingles, p.document.words, p.text_hash, empty) for p in (first, second)
+        sketched(p.document.path, p.shingles, p.document.words, p.text_hash, empty, p.quoted)
+        for p in (first, second)
     )
     pair = measure(a, b, settings)
     texts = read_texts(sources, settings.max_bytes)

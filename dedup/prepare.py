@@ -9,11 +9,14 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from dedup.label import attribution
 from dedup.models import Document, Skipped
-from dedup.shingle import U64, shingle_hashes, word_hashes
+from dedup.shingle import U64, quoted_shingles, shingle_hashes, word_hashes
 from dedup.sources import Source, read_text
-from dedup.tokens import words
+from dedup.tokens import quoted_words, words
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,8 @@ class Prepared:
     document: Document
     shingles: U64
     text_hash: str
+    quoted: npt.NDArray[np.bool_] | None = None
+    """Per shingle, whether it lies wholly inside quotation marks (None: the text has none)."""
     """sha256 of the normalised words: equal for documents that differ only in layout or case."""
 
 
@@ -40,6 +45,8 @@ def prepare_batch(sources: Sequence[Source], shingle_size: int, max_bytes: int) 
             out.append(Skipped(source.display, "no words"))
             continue
         shingles = shingle_hashes(word_hashes(ws, cache), shingle_size)
+        flags = quoted_words(text.text)
+        quoted = quoted_shingles(flags, shingle_size) if flags is not None else None
         text_hash = hashlib.sha256("\x1f".join(ws).encode("utf-8")).hexdigest()
         document = Document(
             path=source.display,
@@ -48,5 +55,5 @@ def prepare_batch(sources: Sequence[Source], shingle_size: int, max_bytes: int) 
             encoding=text.encoding,
             attribution=attribution(text.text),
         )
-        out.append(Prepared(document, shingles, text_hash))
+        out.append(Prepared(document, shingles, text_hash, quoted))
     return out

@@ -54,3 +54,14 @@ def shingle_words(shingle_count: int, word_count: int, k: int) -> int:
     if shingle_count <= 0:
         return 0
     return min(word_count, shingle_count + k - 1)
+
+
+def quoted_shingles(word_flags: npt.NDArray[np.bool_], k: int) -> npt.NDArray[np.bool_]:
+    """Per shingle, whether every one of its words is flagged (as by ``tokens.quoted_words``)."""
+    n = len(word_flags)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    width = min(k, n)
+    unflagged = np.concatenate(([0], np.cumsum(~word_flags)))
+    out: npt.NDArray[np.bool_] = (unflagged[width:] - unflagged[: n - width + 1]) == 0
+    return out

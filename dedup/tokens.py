@@ -12,6 +12,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import numpy as np
+import numpy.typing as npt
 import regex
 
 from dedup.models import Token
@@ -46,3 +48,22 @@ def words(text: str) -> list[str]:
     if text.isascii():
         return _ASCII_WORD.findall(text.lower())
     return [normalize(w) for w in _WORD.findall(text)]
+
+
+_QUOTES = regex.compile(r"[\u201c\u201d\u201e\u201f\"\u00ab\u00bb\u300c\u300d]")
+
+
+def quoted_words(text: str) -> npt.NDArray[np.bool_] | None:
+    """For each word of ``words(text)``, whether it stands inside quotation marks; None when the
+    text has no quotation marks at all.
+
+    Every quotation mark toggles the state, which resets at each line break, so a quotation left
+    open at the end of a paragraph (as multi-paragraph quotes are written) does not run on.
+    """
+    if not _QUOTES.search(text):
+        return None
+    flags: list[bool] = []
+    for line in text.split("\n"):
+        for index, part in enumerate(_QUOTES.split(line)):
+            flags.extend([index % 2 == 1] * len(words(part)))
+    return np.asarray(flags, dtype=bool)

@@ -23,14 +23,30 @@ class Sketched:
     """Sorted distinct shingle hashes, boilerplate removed."""
     words: int
     text_hash: str
+    quoted: npt.NDArray[np.bool_] | None = None
+    """Per shingle, whether it lies wholly inside quotation marks."""
 
 
-def sketched(path: str, sequence: U64, words: int, text_hash: str, boilerplate: U64) -> Sketched:
+def sketched(
+    path: str,
+    sequence: U64,
+    words: int,
+    text_hash: str,
+    boilerplate: U64,
+    quoted: npt.NDArray[np.bool_] | None = None,
+) -> Sketched:
     """Build the verification record of a document, leaving out boilerplate shingles."""
     distinct = np.unique(sequence)
     if len(boilerplate):
         distinct = distinct[~np.isin(distinct, boilerplate, assume_unique=True)]
-    return Sketched(path, sequence, distinct, words, text_hash)
+    return Sketched(path, sequence, distinct, words, text_hash, quoted)
+
+
+def _passage(mask: npt.NDArray[np.bool_], doc: Sketched, k: int) -> int:
+    """Words in the longest shared passage outside quotation marks."""
+    if doc.quoted is not None:
+        mask = mask & ~doc.quoted
+    return shingle_words(longest_run(mask), doc.words, k)
 
 
 def longest_run(mask: npt.NDArray[np.bool_]) -> int:
@@ -94,7 +110,9 @@ def measure(a: Sketched, b: Sketched, settings: Settings) -> Pair:
     b_in_a = n_shared / len(b.distinct) if len(b.distinct) else (1.0 if identical else 0.0)
     mask_a = np.isin(a.sequence, shared)
     mask_b = np.isin(b.sequence, shared)
-    passage = shingle_words(longest_run(mask_a), a.words, k)
+    # Two reports that quote the same speaker share the quotation, not each other's text: a shared
+    # passage counts where at least one of the two documents does not quote it.
+    passage = max(_passage(mask_a, a, k), _passage(mask_b, b, k))
     relation = relation_of(identical, jaccard, max(a_in_b, b_in_a), passage, settings)
     return Pair(
         a=a.path,

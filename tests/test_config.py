@@ -22,7 +22,7 @@ def test_defaults_are_valid() -> None:
     s = Settings()
     assert s.shingle_size == 5
     assert s.num_perm == 128
-    assert s.window == 30
+    assert s.window == 20
     assert s.include == DEFAULT_INCLUDE
     assert s.exclude == ()
     assert ConfigError("x").exit_code == EXIT_USAGE
@@ -122,7 +122,7 @@ def test_window_must_hold_a_shingle() -> None:
 def test_replace_validates_again() -> None:
     s = Settings()
     assert s.replace(window=50).window == 50
-    assert s.window == 30
+    assert s.window == 20
     with pytest.raises(ConfigError):
         s.replace(window=2)
 
@@ -298,7 +298,7 @@ def test_build_settings_none_overrides_ignored() -> None:
     s = build_settings({"window": 40, "near_duplicate": 0.9}, {"window": None, "near_duplicate": None})
     assert s.window == 40
     assert s.near_duplicate == 0.9
-    assert build_settings({}, {"window": None}).window == 30
+    assert build_settings({}, {"window": None}).window == Settings().window
 
 
 def test_build_settings_validates_the_merge() -> None:

@@ -10,7 +10,8 @@ from dedup.models import Pair
 from dedup.verify import Sketched, covered_words, longest_run, relation_of, sketched, verify
 
 K = 5
-SETTINGS = Settings()  # near_duplicate 0.8, contained 0.8, overlap_words 50, overlap_share 0.2
+# Explicit thresholds: these tests check the rules, not the defaults (which the README justifies).
+SETTINGS = Settings(near_duplicate=0.8, contained=0.8, overlap_words=50, overlap_share=0.2)
 NO_BOILERPLATE = np.empty(0, dtype=np.uint64)
 
 
@@ -135,7 +136,8 @@ def test_short_shared_passage_in_long_documents_is_not_reported() -> None:
 
 
 def test_scattered_shared_shingles_make_no_long_passage() -> None:
-    # Half of a's shingles are shared, but never two in a row: passage = K words.
+    # Half of a's shingles are shared, never two in a row there; in b they are all in a row. The
+    # longest passage is the longer of the two runs (a passage counts where either side has it).
     shared = list(range(0, 200, 2))
     a = _doc("a.txt", _seq(range(0, 200)))
     b = _doc("b.txt", _seq(shared))
@@ -143,7 +145,7 @@ def test_scattered_shared_shingles_make_no_long_passage() -> None:
     assert pair is not None
     assert pair.relation == "contained"  # b's shingles are all in a
     assert pair.b_in_a == 1.0
-    assert pair.longest_passage == K
+    assert pair.longest_passage == 100 + K - 1
     # Shingles 0, 2, ..., 198 of a cover words 0..202 (word 203 is only in shingle 199).
     assert pair.shared_words_a == 203
     assert pair.shared_words_b == 104

@@ -1,0 +1,584 @@
+"""Detection and alignment quality of dedup on labelled data, side by side with the peers.
+
+Runs dedup's library on each data set of ../shared/data and on the seed pair, runs the peers
+(the by-hand datasketch pipeline and text-dedup's MinHash at two settings) on the same documents,
+scores everything the same way, prints one table and writes it to benchmarks/QUALITY.md.
+
+    python benchmarks/quality.py                      # everything, peers included
+    python benchmarks/quality.py --no-peers           # dedup only (no text-dedup set-up)
+    python benchmarks/quality.py --set overlap_words=30 --no-write   # try a setting
+
+Scoring (the same for every tool):
+
+* Clough-Stevenson (document level). Gold pairs: each `cut` and `light` answer with its own task's
+  source (the two `cut` answers the data README calls unreachable are left out of the gold set
+  and of the scoring). `heavy` answers with their source are neutral: neither a hit nor a false
+  report. Every other reported pair is a false report (an answer paired with a source or answer
+  it does not derive from). Precision, recall and F1 over the gold pairs; per category, the share
+  of answers reported with their source and the relation dedup gave.
+* Indonesian PAN (document and character level). Gold document pairs: (suspicious, source) with at
+  least one reuse case. Character level, as the PAN overview papers define it (Potthast et al.
+  2010, "An Evaluation Framework for Plagiarism Detection"): cases S and detections R are pairs of
+  character ranges (one in the suspicious document, one in the source); r detects s when both
+  ranges overlap and the documents match.
+      prec = 1/|R| sum_r |union_s (s AND r)| / |r|
+      rec  = 1/|S| sum_s |union_r (s AND r)| / |s|
+      gran = 1/|S_R| sum_{s in S_R} |R_s|      (S_R: detected cases, R_s: detections of s)
+      plagdet = F1(prec, rec) / log2(1 + gran)
+  where s AND r is the characters they share in each document and |x| counts both documents'
+  characters. dedup's detections are its shared spans (trimmed of surrounding whitespace) between
+  the two documents of each reported pair. Per obfuscation type, S is that type's cases and R the
+  detections that detect one of them; precision over all detections is given separately.
+  Peers report document pairs only, so they are scored at document level.
+* Seeds: every span and label the reprint issue's acceptance list expects.
+
+Deterministic: fixed seeds, no randomness; the versions of every tool are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import platform
+import re
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from dedup import Settings, __version__, compare, scan  # noqa: E402
+from dedup.models import Report  # noqa: E402
+from dedup.sources import decode  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+CLOUGH = SHARED / "data" / "clough_stevenson"
+PAN = SHARED / "data" / "indonesian_pan"
+UNREACHABLE = {"g2pE_taskc.txt", "g4pD_taskb.txt"}
+WORK = ROOT / "benchmarks" / "work"
+
+PairSet = set[tuple[str, str]]
+
+
+def name(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+def f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def read_docs(folder: Path) -> dict[str, str]:
+    """Text of every .txt file under ``folder``, keyed by file name, decoded as dedup decodes."""
+    out = {}
+    for path in sorted(folder.rglob("*.txt")):
+        decoded = decode(path.read_bytes())
+        if isinstance(decoded, tuple):
+            out[path.name] = decoded[0]
+    return out
+
+
+# ---------------------------------------------------------------- Clough-Stevenson
+
+
+@dataclass
+class CloughScore:
+    tool: str
+    precision: float
+    recall: float
+    f1: float
+    per_category: dict[str, str]
+    false_reports: int
+    false_detail: list[str] = field(default_factory=list)
+
+
+def clough_labels() -> dict[str, tuple[str, str]]:
+    with (CLOUGH / "labels.csv").open(newline="") as handle:
+        return {r["File"]: (r["Task"], r["Category"].strip()) for r in csv.DictReader(handle)}
+
+
+def score_clough(tool: str, pairs: Mapping[tuple[str, str], str]) -> CloughScore:
+    """Score document pairs (file names, sorted) with their relation (or 'pair' for peers)."""
+    labels = clough_labels()
+    gold, neutral = set(), set()
+    for answer, (task, category) in labels.items():
+        if category == "orig" or answer in UNREACHABLE:
+            continue
+        key = tuple(sorted((answer, f"orig_task{task}.txt")))
+        if category in ("cut", "light"):
+            gold.add(key)
+        elif category == "heavy":
+            neutral.add(key)
+    reported = {k: v for k, v in pairs.items() if not (set(k) & UNREACHABLE)}
+    with_source = {k: v for k, v in reported.items() if any(x.startswith("orig_task") for x in k)}
+    hits = [k for k in with_source if k in gold]
+    wrong_source = [k for k in with_source if k not in gold and k not in neutral]
+    precision = len(hits) / max(1, len(hits) + len(wrong_source))
+    recall = len(hits) / len(gold)
+    per_category = {}
+    for category in ("cut", "light", "heavy", "non"):
+        answers = [a for a, (_, c) in labels.items() if c == category and a not in UNREACHABLE]
+        relations: dict[str, int] = defaultdict(int)
+        found = 0
+        for answer in answers:
+            key = tuple(sorted((answer, f"orig_task{labels[answer][0]}.txt")))
+            if key in reported:
+                found += 1
+                relations[reported[key]] += 1
+        detail = ", ".join(f"{n} {rel}" for rel, n in sorted(relations.items()))
+        per_category[category] = f"{found}/{len(answers)}" + (f" ({detail})" if detail else "")
+    # Pairs of answers: neither derives from the other, so each is a false report by the data's
+    # definition; but two answers that both copy their task's source do share that text.
+    false = sorted(set(reported) - set(with_source)) + sorted(wrong_source)
+    via_source = [k for k in false if _same_source(labels, *k)]
+    detail = [
+        f"{a} ~ {b} ({reported[(a, b)]}; {_cats(labels, a, b)})" for a, b in false if (a, b) not in via_source
+    ]
+    per_category["false"] = f"{len(false)} ({len(via_source)} through a common source)"
+    return CloughScore(tool, precision, recall, f1(precision, recall), per_category, len(false), detail)
+
+
+def _same_source(labels: Mapping[str, tuple[str, str]], a: str, b: str) -> bool:
+    """Both are answers to the same task that reuse its source (cut, light or heavy)."""
+    la, lb = labels.get(a), labels.get(b)
+    return bool(
+        la
+        and lb
+        and la[0] == lb[0]
+        and la[1] in ("cut", "light", "heavy")
+        and lb[1] in ("cut", "light", "heavy")
+    )
+
+
+def _cats(labels: Mapping[str, tuple[str, str]], a: str, b: str) -> str:
+    return "/".join(labels.get(x, ("", "source"))[1] or "source" for x in (a, b))
+
+
+# ---------------------------------------------------------------- Indonesian PAN
+
+_FEATURE = re.compile(
+    r'<feature name="plagiarism" type="(?P<type>\w+)"(?: obfuscation="(?P<obf>[\w-]+)")? '
+    r'this_offset="(?P<to>\d+)" this_length="(?P<tl>\d+)" source_reference="(?P<src>[^"]+)" '
+    r'source_offset="(?P<so>\d+)" source_length="(?P<sl>\d+)"'
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    susp: str
+    src: str
+    s0: int
+    s1: int
+    r0: int
+    r1: int
+    kind: str
+
+
+def pan_cases() -> list[Case]:
+    cases = []
+    for xml in sorted((PAN / "suspicious-documents").glob("*.xml")):
+        susp = xml.name.replace(".xml", ".txt")
+        for m in _FEATURE.finditer(xml.read_text(encoding="utf-8")):
+            kind = "simulated" if m["type"] == "simulated" else f"artificial/{m['obf'] or 'none'}"
+            s0, r0 = int(m["to"]), int(m["so"])
+            cases.append(Case(susp, m["src"], s0, s0 + int(m["tl"]), r0, r0 + int(m["sl"]), kind))
+    return cases
+
+
+def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
+    return max(0, min(a1, b1) - max(a0, b0))
+
+
+def _union_len(ranges: Iterable[tuple[int, int]]) -> int:
+    total, end = 0, -1
+    for lo, hi in sorted(ranges):
+        if hi <= end:
+            continue
+        total += hi - max(lo, end)
+        end = hi
+    return total
+
+
+def plagdet(cases: list[Case], detections: list[Case]) -> tuple[float, float, float, float]:
+    """PAN precision, recall, granularity and plagdet of detections against cases."""
+
+    def detects(r: Case, s: Case) -> bool:
+        return (r.susp, r.src) == (s.susp, s.src) and bool(
+            _overlap(r.s0, r.s1, s.s0, s.s1) and _overlap(r.r0, r.r1, s.r0, s.r1)
+        )
+
+    def shared(s: Case, rs: list[Case], mode: str) -> int:
+        susp = [(max(s.s0, r.s0), min(s.s1, r.s1)) for r in rs]
+        src = [(max(s.r0, r.r0), min(s.r1, r.r1)) for r in rs]
+        return _union_len(x for x in susp if x[0] < x[1]) + _union_len(x for x in src if x[0] < x[1])
+
+    if not cases:
+        return 0.0, 0.0, 0.0, 0.0
+    rec_terms = []
+    detected_counts = []
+    for s in cases:
+        rs = [r for r in detections if detects(r, s)]
+        rec_terms.append(shared(s, rs, "rec") / ((s.s1 - s.s0) + (s.r1 - s.r0)))
+        if rs:
+            detected_counts.append(len(rs))
+    prec_terms = []
+    for r in detections:
+        ss = [s for s in cases if detects(r, s)]
+        # The characters r shares with all the cases it detects, in both documents.
+        mirrored = [Case(s.susp, s.src, s.s0, s.s1, s.r0, s.r1, s.kind) for s in ss]
+        susp = [(max(r.s0, s.s0), min(r.s1, s.s1)) for s in mirrored]
+        src = [(max(r.r0, s.r0), min(r.r1, s.r1)) for s in mirrored]
+        covered = _union_len(x for x in susp if x[0] < x[1]) + _union_len(x for x in src if x[0] < x[1])
+        prec_terms.append(covered / max(1, (r.s1 - r.s0) + (r.r1 - r.r0)))
+    precision = sum(prec_terms) / len(prec_terms) if prec_terms else 0.0
+    recall = sum(rec_terms) / len(rec_terms)
+    gran = sum(detected_counts) / len(detected_counts) if detected_counts else 1.0
+    score = f1(precision, recall) / math.log2(1 + gran)
+    return precision, recall, gran, score
+
+
+def dedup_detections(report: Report, texts: Mapping[str, str]) -> list[Case]:
+    """dedup's shared spans between suspicious and source documents, as PAN detections."""
+    out = []
+    for pair in report.pairs:
+        a, b = name(pair.a), name(pair.b)
+        if pair.explanation is None:
+            continue
+        if a.startswith("source") and b.startswith("suspicious"):
+            susp_spans, flip = pair.explanation.spans_b, True
+            susp, src = b, a
+        elif a.startswith("suspicious") and b.startswith("source"):
+            susp_spans, flip = pair.explanation.spans_a, False
+            susp, src = a, b
+        else:
+            continue
+        del flip
+        for span in susp_spans:
+            if span.kind != "shared" or span.other_start is None or span.other_end is None:
+                continue
+            s0, s1 = _trim(texts[susp], span.start, span.end)
+            r0, r1 = _trim(texts[src], span.other_start, span.other_end)
+            out.append(Case(susp, src, s0, s1, r0, r1, "detection"))
+    return out
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+@dataclass
+class PanScore:
+    tool: str
+    doc: dict[str, tuple[float, float, float]]  # kind -> (precision, recall, f1) at document level
+    chars: dict[str, tuple[float, float, float, float]]  # kind -> (prec, rec, gran, plagdet)
+
+
+PAN_KINDS = (
+    "all",
+    "artificial/none",
+    "artificial/random-shuffling",
+    "artificial/semantic-variation",
+    "artificial/pos-preserving",
+    "simulated",
+)
+
+
+def score_pan_docs(
+    pairs: Iterable[tuple[str, str]], cases: list[Case]
+) -> dict[str, tuple[float, float, float]]:
+    reported = {tuple(sorted(p)) for p in pairs}
+    out = {}
+    for kind in PAN_KINDS:
+        gold = {tuple(sorted((c.susp, c.src))) for c in cases if kind == "all" or c.kind == kind}
+        all_gold = {tuple(sorted((c.susp, c.src))) for c in cases}
+        hits = len(gold & reported)
+        # Precision per kind: reported pairs that are gold for this kind, or gold for no kind at all.
+        false = len(reported - all_gold)
+        precision = hits / max(1, hits + false)
+        recall = hits / max(1, len(gold))
+        out[kind] = (precision, recall, f1(precision, recall))
+    return out
+
+
+def score_pan_chars(
+    detections: list[Case], cases: list[Case]
+) -> dict[str, tuple[float, float, float, float]]:
+    out = {}
+    for kind in PAN_KINDS:
+        subset = [c for c in cases if kind == "all" or c.kind == kind]
+        if kind == "all":
+            rs = detections
+        else:
+            rs = [
+                r
+                for r in detections
+                if any(
+                    (r.susp, r.src) == (s.susp, s.src)
+                    and _overlap(r.s0, r.s1, s.s0, s.s1)
+                    and _overlap(r.r0, r.r1, s.r0, s.r1)
+                    for s in subset
+                )
+            ]
+        out[kind] = plagdet(subset, rs)
+    return out
+
+
+# ---------------------------------------------------------------- seeds
+
+SEED_EXPECTED = [
+    ("a", "A major comprehensive bilateral agreement", "shared", None, False, "article body shared"),
+    ("a", "Russian President Vladimir Putin meets", "shared", "caption", True, "caption shared and moved"),
+    ("b", "Russian President Vladimir Putin meets", "shared", "caption", True, "caption moved to the top"),
+    ("a", "google8c874a0b684bfa11.html", "divergent", "junk", False, "original: junk file name"),
+    (
+        "a",
+        "\nIran-Russia Strategic Pact to Last 20 Years, Ambassador Says Ahead of Signing\n\nRussian",
+        "divergent",
+        "repeated",
+        False,
+        "original: repeated title line",
+    ),
+    ("a", "Read More", "divergent", "boilerplate", False, "original: 'Read More' boilerplate"),
+    (
+        "a",
+        "Verified by MonsterInsights",
+        "divergent",
+        "boilerplate",
+        False,
+        "original: MonsterInsights badge",
+    ),
+    ("b", "January 14, 2025", "divergent", "dateline", False, "reprint: date"),
+    ("b", "Reprinted from The Algemeiner", "divergent", "attribution", False, "reprint: attribution"),
+    ("b", "RELATED:", "divergent", "related", False, "reprint: related section"),
+    ("b", "Michael Foust has covered", "divergent", "related", False, "related section runs to the bio"),
+    ("b", "Leave A Comment", "divergent", "boilerplate", False, "reprint: 'Leave A Comment'"),
+]
+
+
+def score_seeds() -> list[tuple[str, bool]]:
+    seeds = SHARED / "seeds"
+    a, b = seeds / "000_5d7cd035426885dc.txt", seeds / "003_8086b627738b3232.txt"
+    result = compare(a, b)
+    exp = result.pair.explanation
+    texts = {"a": a.read_text(encoding="utf-8"), "b": b.read_text(encoding="utf-8")}
+    out = [
+        (
+            "reported as contained, original in reprint",
+            result.pair.relation == "contained" and result.pair.direction == "a_in_b",
+        )
+    ]
+    assert exp is not None
+    for side, needle, kind, label, moved, what in SEED_EXPECTED:
+        spans = exp.spans_a if side == "a" else exp.spans_b
+        text = texts[side]
+        at = text.index(needle) + (1 if needle.startswith("\n") else 0)
+        span = next(s for s in spans if s.start <= at < s.end)
+        ok = span.kind == kind and span.label == label and (span.moved or not moved)
+        if what.startswith("related section runs"):
+            related = next(s for s in spans if s.label == "related")
+            ok = related.start <= at < related.end
+        out.append((what, ok))
+    out.append(("original verdict: the original", exp.verdict.original == "a"))
+    return out
+
+
+# ---------------------------------------------------------------- running the tools
+
+
+def run_dedup(folder: Path, settings: Settings) -> tuple[Report, float]:
+    started = time.perf_counter()
+    report = scan([folder], settings)
+    return report, time.perf_counter() - started
+
+
+def dedup_pairs(report: Report) -> dict[tuple[str, str], str]:
+    out = {}
+    for pair in report.pairs:
+        key = tuple(sorted((name(pair.a), name(pair.b))))
+        out[key] = str(pair.relation)
+    return out  # type: ignore[return-value]
+
+
+def run_peers(docs: Mapping[str, str]) -> dict[str, tuple[PairSet, float]]:
+    import peers
+
+    out: dict[str, tuple[PairSet, float]] = {}
+    started = time.perf_counter()
+    out["by-hand datasketch (5-shingles, LSH 0.5)"] = (
+        peers.byhand_pairs(docs),
+        time.perf_counter() - started,
+    )
+    for label, ngram, threshold, perms in (
+        ("text-dedup (news: 2-shingles, 0.45, 256 perms)", 2, 0.45, 256),
+        ("text-dedup (5-shingles, 0.5, 128 perms)", 5, 0.5, 128),
+    ):
+        pairs, seconds = peers.textdedup_pairs(
+            docs, workdir=WORK, ngram=ngram, threshold=threshold, num_perm=perms
+        )
+        out[label] = (pairs, seconds)
+    return out
+
+
+def versions(with_peers: bool) -> str:
+    import datasketch
+
+    parts = [
+        f"dedup {__version__}",
+        f"datasketch {datasketch.__version__}",
+        f"Python {platform.python_version()}",
+    ]
+    if with_peers:
+        import peers
+
+        parts.append(f"text-dedup {peers.textdedup_version(peers.setup_textdedup(WORK))}")
+    return ", ".join(parts)
+
+
+def fmt(x: float) -> str:
+    return f"{x:.3f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-peers", action="store_true", help="Skip the peers (no text-dedup set-up).")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="Override a dedup setting, e.g. overlap_words=30.",
+    )
+    parser.add_argument("--no-write", action="store_true", help="Do not write benchmarks/QUALITY.md.")
+    args = parser.parse_args()
+    overrides = {}
+    for item in args.set:
+        key, value = item.split("=", 1)
+        overrides[key] = float(value) if "." in value else int(value)
+    settings = Settings(jobs=1, **overrides)
+    with_peers = not args.no_peers
+    lines: list[str] = []
+
+    def emit(line: str = "") -> None:
+        print(line)
+        lines.append(line)
+
+    emit("# dedup quality benchmark")
+    emit()
+    emit(f"Run with `python benchmarks/quality.py`: {versions(with_peers)}.")
+    changed = {k: v for k, v in settings.as_dict().items() if k in overrides}
+    emit(f"dedup settings: defaults{'' if not changed else ' with ' + repr(changed)}.")
+    emit()
+
+    # Clough-Stevenson
+    report, seconds = run_dedup(CLOUGH / "texts", settings)
+    scores = [score_clough("dedup", dedup_pairs(report))]
+    clough_docs = read_docs(CLOUGH / "texts")
+    peer_runs = run_peers(clough_docs) if with_peers else {}
+    for tool, (pairs, _) in peer_runs.items():
+        scores.append(score_clough(tool, {p: "pair" for p in pairs}))
+    emit("## Clough-Stevenson (95 answers, 5 sources; document level)")
+    emit()
+    emit("| tool | precision | recall | F1 | cut | light | heavy | non | false reports |")
+    emit("|---|---|---|---|---|---|---|---|---|")
+    for s in scores:
+        c = s.per_category
+        emit(
+            f"| {s.tool} | {fmt(s.precision)} | {fmt(s.recall)} | {fmt(s.f1)} | {c['cut']} | {c['light']} "
+            f"| {c['heavy']} | {c['non']} | {c['false']} |"
+        )
+    emit()
+    emit(
+        "Precision, recall and F1 are over answer-source pairs. Gold: `cut` and `light` answers with "
+        "their own source (g2pE_taskc and g4pD_taskb, which copy another article, left out); `heavy` "
+        "with its source is neutral. Columns cut..non: answers reported with their own source, with "
+        "dedup's relations. False reports: every other reported pair, that is an answer with another "
+        "task's source, or two answers (of which those where both reuse their task's source share "
+        "that text through it)."
+    )
+    emit()
+    emit("dedup's false reports that do not go through a common source:")
+    for d in scores[0].false_detail or ["none"]:
+        emit(f"- {d}")
+    emit()
+    clough_margin = [(s.tool, scores[0].f1 - s.f1) for s in scores[1:]]
+
+    # Indonesian PAN
+    cases = pan_cases()
+    report, seconds = run_dedup(PAN, settings)
+    texts = read_docs(PAN)
+    dets = dedup_detections(report, texts)
+    dedup_doc = score_pan_docs([(name(p.a), name(p.b)) for p in report.pairs], cases)
+    dedup_chars = score_pan_chars(dets, cases)
+    emit(f"## Indonesian PAN ({len(texts)} documents, {len(cases)} reuse cases)")
+    emit()
+    emit("dedup, per obfuscation type (document pairs; characters of the shared spans):")
+    emit()
+    emit("| cases | n | doc precision | doc recall | char precision | char recall | granularity | plagdet |")
+    emit("|---|---|---|---|---|---|---|---|")
+    for kind in PAN_KINDS:
+        n = sum(1 for c in cases if kind == "all" or c.kind == kind)
+        dp, dr, _ = dedup_doc[kind]
+        cp, cr, g, pd = dedup_chars[kind]
+        emit(f"| {kind} | {n} | {fmt(dp)} | {fmt(dr)} | {fmt(cp)} | {fmt(cr)} | {g:.2f} | {fmt(pd)} |")
+    emit()
+    peer_pan = run_peers(texts) if with_peers else {}
+    emit("Document pairs, all tools (F1 over all cases; recall on verbatim cases):")
+    emit()
+    emit("| tool | precision | recall | F1 | verbatim recall |")
+    emit("|---|---|---|---|---|")
+    emit(
+        f"| dedup | {fmt(dedup_doc['all'][0])} | {fmt(dedup_doc['all'][1])} | {fmt(dedup_doc['all'][2])} "
+        f"| {fmt(dedup_doc['artificial/none'][1])} |"
+    )
+    pan_margin = []
+    for tool, (pairs, _) in peer_pan.items():
+        sc = score_pan_docs(pairs, cases)
+        emit(
+            f"| {tool} | {fmt(sc['all'][0])} | {fmt(sc['all'][1])} | {fmt(sc['all'][2])} "
+            f"| {fmt(sc['artificial/none'][1])} |"
+        )
+        pan_margin.append((tool, dedup_doc["all"][2] - sc["all"][2]))
+    emit()
+
+    # Seeds
+    emit("## Seed pair (../shared/seeds)")
+    emit()
+    seed_checks = score_seeds()
+    for what, ok in seed_checks:
+        emit(f"- [{'x' if ok else ' '}] {what}")
+    emit()
+    seeds = {n: t for n, t in read_docs(SHARED / "seeds").items()}
+    seed_margin = []
+    if with_peers:
+        emit("| tool | seed pair found |")
+        emit("|---|---|")
+        emit("| dedup | yes (contained) |")
+        for tool, (pairs, _) in run_peers(seeds).items():
+            found = bool(pairs)
+            emit(f"| {tool} | {'yes' if found else 'no'} |")
+            seed_margin.append((tool, 1.0 - float(found)))
+        emit()
+
+    if with_peers:
+        emit("## Margins (dedup's F1 minus the peer's)")
+        emit()
+        emit("| peer | Clough-Stevenson | Indonesian PAN | seed pair |")
+        emit("|---|---|---|---|")
+        for (tool, cm), (_, pm), (_, sm) in zip(clough_margin, pan_margin, seed_margin, strict=True):
+            emit(f"| {tool} | {cm:+.3f} | {pm:+.3f} | {sm:+.3f} |")
+        emit()
+    if not args.no_write:
+        (ROOT / "benchmarks" / "QUALITY.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
