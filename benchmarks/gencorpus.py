@@ -1,28 +1,28 @@
 """Deterministic synthetic corpus with planted relatives, for dedup's speed and recall benchmarks.
 
 Writes N documents of English-like pseudo-text to OUT_DIR, one ``.txt`` file each, 1,000 per folder
-(``OUT_DIR/000/000000.txt`` ... ``OUT_DIR/099/099999.txt``), and records what was planted in the sibling
-file ``OUT_DIR.planted.json`` (outside OUT_DIR, so a scan never reads it); its path is printed.
+(``OUT_DIR/000/000000.txt`` ... ``OUT_DIR/099/099999.txt``), and records what was planted in the
+sibling file ``OUT_DIR.planted.json`` (outside OUT_DIR, so a scan never reads it); its path is printed.
 
     python benchmarks/gencorpus.py /tmp/corpus --docs 100000
     python benchmarks/gencorpus.py /tmp/corpus --docs 2000 --seed 7 --force
     dedup scan /tmp/corpus --json > /tmp/pairs.json
 
-A document is a title line, a blank line, and paragraphs (1-6 sentences, separated by blank lines) of
-sentences of 8-35 words with capitalised starts, commas and end punctuation. Lengths are lognormal with
-a mean of about 600 words. Words are drawn independently with Zipf frequencies (exponent 1.05) over
-50,000 word types: 160 common English words, then numbers and pronounceable pseudo-words (some
-capitalised like names). The vocabulary is the same for every seed. Unrelated documents share
-essentially no word 5-shingles.
+A document is a title line, a blank line and paragraphs (1-6 sentences; blank lines between them) of
+sentences of 8-35 words with capitalised starts, commas and end punctuation. Lengths are lognormal,
+about 600 words on average. Words are drawn independently with Zipf-Mandelbrot frequencies over
+50,000 word types: about 150 common English words, then numbers and pronounceable pseudo-words (some
+capitalised like names). The vocabulary is the same for every seed. Two unrelated documents share on
+average about 4e-5 word 5-shingles.
 
 About 10% of the documents are relatives of an ordinary document (its original), equally many of each
 kind; every original has exactly one relative and is never a relative itself:
 
 - ``light-edit``: the original with 1-3% of its words replaced and 1-4 typos;
-- ``appended``: the original plus a "RELATED:" article of 30-100% of its length;
+- ``appended``: the original plus a "RELATED:" heading line and an article of 30-100% of its length;
 - ``truncated``: the first 40-80% of the original, cut at a sentence end;
 - ``moved-paragraphs``: the original's paragraphs in another order;
-- ``passage``: an unrelated document with one passage of 60-150 words of the original inserted.
+- ``passage``: an unrelated document with 60-150 words of the original inserted as a paragraph.
 
 Originals have at least 20 sentences (so at least 3 paragraphs). Separately, groups of 20-50 ordinary
 documents (neither originals nor relatives; about 10% of the corpus) each carry one boilerplate line of
@@ -39,7 +39,8 @@ The planted file::
 
 In a pair, ``a`` is the original (the source of a passage) and ``b`` its relative; paths are relative
 to OUT_DIR with "/" separators; pairs are sorted by (a, b), groups by their first document. The same
-seed and N give byte-identical files (randomness comes only from PCG64 integers and uniform floats).
+seed and N give byte-identical files (randomness comes only from PCG64 uniform floats and Python's
+``random`` for the vocabulary).
 """
 
 from __future__ import annotations
@@ -67,8 +68,9 @@ CHUNK_DOCS = 2000  # documents generated per batch; fixed, so output never depen
 
 VOCAB_SIZE = 50_000
 VOCAB_SEED = 20_240_607  # the vocabulary is the language: the same for every --seed
-ZIPF_EXPONENT = 1.05
-ZIPF_TABLE = 1 << 22  # sampling table entries: the rarest word (p ~ 1.6e-6) still gets ~7
+ZIPF_EXPONENT = 1.1  # Zipf-Mandelbrot p(rank) ~ (rank + ZIPF_OFFSET) ** -ZIPF_EXPONENT: "the" is 6%,
+ZIPF_OFFSET = 1.5  # the 100 commonest words half of all text, as in English
+ZIPF_TABLE = 1 << 22  # sampling table entries: the rarest word (p ~ 1.1e-6) still gets 5
 
 MEAN_WORDS = 600.0
 LENGTH_SIGMA = 0.6  # lognormal spread of document lengths
@@ -101,24 +103,18 @@ good very make world still own see men work long get here between both life bein
 same another know while last might us great old year off come since against go came right used take
 three it's don't didn't can't won't he's
 """
-_ONSETS = (
-    "b c d f g h j k l m n p r s t v w y z bl br ch cl cr dr fl fr gl gr pl pr sc sh sk sl sm sn sp st str"
-)
+_ONSETS = "b c d f g h j k l m n p r s t v w y z bl br ch cl cr dr fl fr gl gr pl pr sc sh sk sl sm sn sp"
 _VOWELS = "a e i o u a e i o u a e i o ai ea ee ie oa oo ou y"
 _CODAS = "b ck d ff g l ll m n nd ng nk nt p r rd rn rt s ss st t th x"
 FUNCTION_WORDS = _COMMON.split()
-ONSETS = _ONSETS.split() + ["sw", "th", "tr", "tw", "wh", "qu"] + [""] * 6
+ONSETS = _ONSETS.split() + ["st", "str", "sw", "th", "tr", "tw", "wh", "qu"] + [""] * 6
 VOWELS = _VOWELS.split()
 CODAS = _CODAS.split() + [""] * 14
+NUMBERS = [str(n) for n in range(1, 101)] + [str(year) for year in range(1950, 2026)]
 WORD_ENDINGS = ["s", "ed", "ing", "er", "ly", "tion", "ment", "ness", "al", "ous"] + [""] * 20
 
 
-_UNPRONOUNCEABLE = re.compile(r"(.)\1\1|[aeiouy]{3}|[^aeiouy]{4}|^[^aeiouy]+$")
-
-
-def _last_flags(parts: list[str]) -> list[tuple[bool, str]]:
-    """Each part with whether it is the last one."""
-    return [(i == len(parts) - 1, p) for i, p in enumerate(parts)]
+_UNPRONOUNCEABLE = re.compile(r"(.)\1\1|[aeiouy]{3}|[^aeiouy]{4}|^[^aeiouy]+$|^[aeiouy]+$|yy")
 
 
 @dataclass(frozen=True)
@@ -137,10 +133,11 @@ def vocabulary() -> Vocabulary:
     r = random.Random(VOCAB_SEED)
     seen = set(FUNCTION_WORDS)
     pseudo: list[str] = []
-    while len(pseudo) < VOCAB_SIZE - len(FUNCTION_WORDS) - 176:
+    while len(pseudo) < VOCAB_SIZE - len(FUNCTION_WORDS) - len(NUMBERS):
         syllables = r.choices((1, 2, 3, 4), weights=(28, 42, 22, 8))[0]
         parts = [r.choice(ONSETS) + r.choice(VOWELS) for _ in range(syllables)]
-        parts = [p + r.choice(CODAS) if last or r.random() < 0.3 else p for last, p in _last_flags(parts)]
+        last = len(parts) - 1
+        parts = [p + r.choice(CODAS) if i == last or r.random() < 0.3 else p for i, p in enumerate(parts)]
         word = "".join(parts) + r.choice(WORD_ENDINGS)
         if len(word) >= 2 and word not in seen and not _UNPRONOUNCEABLE.search(word):
             seen.add(word)
@@ -148,14 +145,14 @@ def vocabulary() -> Vocabulary:
     keyed = sorted((len(w) + 4 * r.random(), i) for i, w in enumerate(pseudo))
     ranked = [pseudo[i] for _, i in keyed]
     ranked = [w.capitalize() if i >= 400 and r.random() < 0.08 else w for i, w in enumerate(ranked)]
-    for number in [str(y) for y in range(1950, 2026)] + [str(n) for n in range(1, 101)]:
+    for number in NUMBERS:
         ranked.insert(r.randrange(200, 20_000), number)
     words = FUNCTION_WORDS + ranked
     capitals = [w[0].upper() + w[1:] for w in words]
     forms = [
         (capitals[i] if f == CAP else words[i]) + SUFFIXES[f] for i in range(len(words)) for f in range(FORMS)
     ]
-    weights = 1.0 / np.arange(1, len(words) + 1, dtype=np.float64) ** ZIPF_EXPONENT
+    weights = 1.0 / (np.arange(1, len(words) + 1, dtype=np.float64) + ZIPF_OFFSET) ** ZIPF_EXPONENT
     counts = np.maximum(1, np.rint(weights / weights.sum() * ZIPF_TABLE)).astype(np.int64)
     table = np.repeat(np.arange(len(words), dtype=np.int32), counts)
     return Vocabulary(words, capitals, forms, table)
@@ -249,7 +246,7 @@ def _boilerplate(rng: np.random.Generator, footer: bool) -> str:
     """One site header or footer line of 20-40 words."""
     vocab = vocabulary()
     size = int(20 + rng.random() * 21)
-    site = " ".join(vocab.capitals[w] for w in _draw_words(rng, 2).tolist())
+    site = " ".join(vocab.capitals[1000 + int(rng.random() * 20_000)] for _ in range(2))
     frame = f"Copyright {2000 + int(rng.random() * 25)} {site}." if footer else f"{site} |"
     ids = _draw_words(rng, size - len(frame.split())).tolist()
     cut = 3 + int(rng.random() * (len(ids) - 6))
@@ -393,6 +390,8 @@ def planted_path(out_dir: Path) -> Path:
 
 def _prepare(out_dir: Path, force: bool) -> None:
     """Make ``out_dir`` empty; with ``force``, remove a previous corpus (numbered folders only)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise FileExistsError(f"{out_dir} is not a folder")
     if out_dir.exists() and any(out_dir.iterdir()):
         entries = list(out_dir.iterdir())
         if not force:
@@ -449,7 +448,7 @@ def generate(out_dir: Path, docs: int, seed: int = 7, *, force: bool = False) ->
         elif kind == "appended":
             extra = max(2, round(len(source) * (0.3 + 0.7 * rng.random()) / MEAN_SENTENCE))
             more, _ = _layout(rng, np.array([extra], dtype=np.int64))
-            related = f"RELATED: {_titles(rng, 1)[0]}"
+            related = f"RELATED:\n{_titles(rng, 1)[0]}"  # the heading on a line of its own, then a title
             text = _document(title, _body(source) + "\n\n" + related + "\n\n" + _body(more))
         elif kind == "truncated":
             text = _document(title, _body(_truncated(rng, source)))

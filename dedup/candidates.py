@@ -7,6 +7,7 @@ any band agree. A test checks the pairs against datasketch's own index on the sa
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -14,8 +15,8 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.errors import ConfigError
-from dedup.shingle import fmix64
-from dedup.sketch import Windows
+from dedup.shingle import fmix64, sorted_unique
+from dedup.sketch import Layout, Windows, permutations, window_minima
 
 I32 = npt.NDArray[np.int32]
 
@@ -56,6 +57,37 @@ def band_keys(signatures: npt.NDArray[np.uint32], band: int, rows: int) -> npt.N
     return acc
 
 
+def stream_candidates(lay: Layout, threshold: float, num_perm: int, seed: int, jobs: int = 1) -> Candidates:
+    """The same pairs as :func:`candidate_pairs` over the windows of ``lay``, computed band by band.
+
+    Only one band's rows exist at a time, so memory stays at a few bytes per window whatever
+    ``num_perm`` is; bands run on ``jobs`` threads (numpy releases the GIL in the heavy loops).
+    """
+    bands, rows = lsh_params(threshold, num_perm)
+    a, b = permutations(num_perm, seed)
+    doc = lay.doc.astype(np.int64)
+
+    def one_band(band: int) -> tuple[npt.NDArray[np.int64], int]:
+        cols = slice(band * rows, (band + 1) * rows)
+        minima = window_minima(lay, a[cols], b[cols])
+        return _bucket_pairs(band_keys(minima, 0, rows), doc)
+
+    if not len(doc):
+        return Candidates(np.empty((0, 2), np.int32), 0)
+    if jobs > 1:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(one_band, range(bands)))
+    else:
+        results = [one_band(band) for band in range(bands)]
+    found = [codes for codes, _ in results if len(codes)]
+    oversized = sum(big for _, big in results)
+    if not found:
+        return Candidates(np.empty((0, 2), np.int32), oversized)
+    codes = sorted_unique(np.concatenate(found))
+    pairs = np.stack([codes >> 32, codes & 0xFFFFFFFF], axis=1).astype(np.int32)
+    return Candidates(pairs, oversized)
+
+
 def candidate_pairs(windows: Windows, threshold: float, num_perm: int) -> Candidates:
     """Every pair of distinct documents with at least one pair of windows in a common bucket."""
     bands, rows = lsh_params(threshold, num_perm)
@@ -70,20 +102,31 @@ def candidate_pairs(windows: Windows, threshold: float, num_perm: int) -> Candid
             found.append(codes)
     if not found:
         return Candidates(np.empty((0, 2), np.int32), oversized)
-    codes = np.unique(np.concatenate(found))
+    codes = sorted_unique(np.concatenate(found))
     pairs = np.stack([codes >> 32, codes & 0xFFFFFFFF], axis=1).astype(np.int32)
     return Candidates(pairs, oversized)
+
+
+_DOC_BITS = 24
+_DOC_MASK = np.uint64((1 << _DOC_BITS) - 1)
 
 
 def _bucket_pairs(
     keys: npt.NDArray[np.uint64], doc: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int64], int]:
     """Pair codes ``lo << 32 | hi`` of documents sharing a key, and the number of buckets skipped."""
-    order = np.lexsort((doc, keys))
-    k, d = keys[order], doc[order]
-    keep = np.ones(len(k), dtype=bool)
-    keep[1:] = (k[1:] != k[:-1]) | (d[1:] != d[:-1])  # one entry per (key, document)
-    k, d = k[keep], d[keep]
+    if len(doc) and int(doc.max()) < (1 << _DOC_BITS):
+        # One sort of 64-bit words (40 bits of key, 24 of document) instead of a two-key lexsort:
+        # several times faster. Keys that agree only in their top 40 bits add a rare false
+        # candidate, which exact verification drops.
+        packed = sorted_unique((keys & ~_DOC_MASK) | doc.astype(np.uint64))
+        k, d = packed & ~_DOC_MASK, (packed & _DOC_MASK).astype(np.int64)
+    else:
+        order = np.lexsort((doc, keys))
+        k, d = keys[order], doc[order]
+        keep = np.ones(len(k), dtype=bool)
+        keep[1:] = (k[1:] != k[:-1]) | (d[1:] != d[:-1])  # one entry per (key, document)
+        k, d = k[keep], d[keep]
     if len(k) < 2:
         return np.empty(0, np.int64), 0
     new_group = np.ones(len(k), dtype=bool)

@@ -44,7 +44,7 @@ class Settings:
     """Words in the longest shared passage at or above which a pair overlaps."""
     overlap_share: float = 0.2
     """A pair also overlaps when this share of one document is shared and its longest shared
-    passage has at least half of overlap_words."""
+    passage has at least two shingles' worth of words (10 at shingle_size 5)."""
     boilerplate_docs: int = 10
     """A shingle found in at least this many documents may be boilerplate (see boilerplate_share)."""
     boilerplate_share: float = 0.3

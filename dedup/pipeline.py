@@ -15,15 +15,15 @@ from pathlib import Path
 import numpy as np
 
 from dedup.boilerplate import boilerplate_shingles
-from dedup.candidates import candidate_pairs
+from dedup.candidates import stream_candidates
 from dedup.cluster import clusters
 from dedup.config import Settings
 from dedup.errors import InputError
 from dedup.explain import explain
 from dedup.models import Comparison, Pair, Report, Skipped
 from dedup.prepare import Prepared, prepare_batch
-from dedup.shingle import U64
-from dedup.sketch import window_signatures
+from dedup.shingle import U64, sorted_unique
+from dedup.sketch import layout
 from dedup.sources import Source, Text, discover, display_path, read_text
 from dedup.verify import Sketched, measure, sketched, verify
 
@@ -71,15 +71,15 @@ def find_pairs(
     """Every reported pair among documents (given in path order), sorted by ``(a, b)``, and the
     corpus's boilerplate shingles."""
     stats = {} if stats is None else stats
-    distinct = [np.unique(p.shingles) for p in prepared]
+    distinct = [sorted_unique(p.shingles) for p in prepared]
     boiler = boilerplate_shingles(distinct, settings.boilerplate_docs, settings.boilerplate_share)
     stats["boilerplate_shingles"] = len(boiler)
     filtered = [p.shingles[~np.isin(p.shingles, boiler)] if len(boiler) else p.shingles for p in prepared]
-    windows = window_signatures(
-        filtered, range(len(prepared)), settings.window, settings.num_perm, settings.seed
+    lay = layout(filtered, range(len(prepared)), settings.window)
+    stats["windows"] = len(lay.doc)
+    found = stream_candidates(
+        lay, settings.lsh_threshold, settings.num_perm, settings.seed, settings.effective_jobs()
     )
-    stats["windows"] = len(windows.doc)
-    found = candidate_pairs(windows, settings.lsh_threshold, settings.num_perm)
     candidate_set = {(int(a), int(b)) for a, b in found.pairs}
     # Identical texts pair up even when boilerplate left them nothing to sketch.
     by_text: dict[str, list[int]] = {}

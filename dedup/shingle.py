@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -11,6 +12,18 @@ import numpy.typing as npt
 U64 = npt.NDArray[np.uint64]
 
 _MULT = np.uint64(0x9E3779B97F4A7C15)  # odd: the combination below stays a bijection in each word
+
+
+def sorted_unique(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Sorted distinct values. For large integer arrays a sort is several times faster than the
+    hash table numpy 2's ``np.unique`` uses."""
+    if len(values) < 2:
+        return np.sort(values)
+    ordered = np.sort(values)
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 def fmix64(values: U64) -> U64:

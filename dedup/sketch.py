@@ -21,7 +21,7 @@ U32 = npt.NDArray[np.uint32]
 I64 = npt.NDArray[np.int64]
 
 MINHASH_SCHEME = "affine32"
-_CHUNK = 1 << 15  # shingles per permutation chunk: 16 MiB of uint32 at 128 permutations
+_CHUNK = 1 << 22  # shingles per stretch: 16 MiB of uint32 per working vector
 
 
 @lru_cache(maxsize=8)
@@ -62,6 +62,65 @@ def block_bounds(length: int, window: int) -> list[int]:
     return list(range(0, length, half))
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Where the blocks and windows of a batch of sequences lie in their concatenation.
+
+    ``hv`` holds every shingle's datasketch input (low 32 bits, premixed); block ``i`` starts at
+    ``block_start[i]``; window ``w`` is block ``first[w]`` joined with block ``first[w] + 1`` when
+    ``paired[w]``, else block ``first[w]`` alone (a document of one block).
+    """
+
+    hv: U32
+    block_start: I64
+    first: I64
+    paired: npt.NDArray[np.bool_]
+    doc: npt.NDArray[np.int32]
+
+
+def layout(sequences: Sequence[U64], doc_ids: Sequence[int], window: int) -> Layout:
+    """Blocks and windows of ``sequences`` (empty ones give none), computed with array operations."""
+    lengths = np.fromiter((len(q) for q in sequences), dtype=np.int64, count=len(sequences))
+    ids = np.asarray(doc_ids, dtype=np.int32)
+    keep = lengths > 0
+    lengths, ids = lengths[keep], ids[keep]
+    if not len(lengths):
+        empty = np.empty(0, np.int64)
+        return Layout(np.empty(0, np.uint32), empty, empty, np.empty(0, bool), np.empty(0, np.int32))
+    half = max(1, window // 2)
+    short = lengths <= window
+    nblocks = np.where(short, 1, -(-lengths // half))
+    offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    block_doc_pos = np.repeat(np.arange(len(lengths)), nblocks)
+    within = np.arange(int(nblocks.sum())) - np.repeat(np.cumsum(nblocks) - nblocks, nblocks)
+    block_start = offsets[block_doc_pos] + within * half
+    # Windows: blocks i and i+1 of a document of several blocks; the one block of a short one.
+    first_block = np.cumsum(nblocks) - nblocks
+    is_last = np.zeros(len(block_start), dtype=bool)
+    is_last[np.cumsum(nblocks) - 1] = True
+    multi = ~short[block_doc_pos]
+    window_first = np.flatnonzero((multi & ~is_last) | ~multi)
+    paired = multi[window_first]
+    del first_block
+    hv = fmix32((np.concatenate([q for q in sequences if len(q)]) & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+    return Layout(
+        hv,
+        block_start.astype(np.int64),
+        window_first.astype(np.int64),
+        paired,
+        ids[block_doc_pos[window_first]],
+    )
+
+
+def window_minima(lay: Layout, a: U32, b: U32) -> U32:
+    """Signature rows of every window of ``lay`` for the permutations ``(a, b)``."""
+    blocks = _block_minima(lay.hv, lay.block_start, a, b)
+    out = blocks[lay.first]
+    pair_rows = np.flatnonzero(lay.paired)
+    out[pair_rows] = np.minimum(out[pair_rows], blocks[lay.first[pair_rows] + 1])
+    return out
+
+
 def window_signatures(
     sequences: Sequence[U64], doc_ids: Sequence[int], window: int, num_perm: int, seed: int
 ) -> Windows:
@@ -69,52 +128,38 @@ def window_signatures(
 
     Windows are pairs of consecutive half-window blocks, so they overlap by half: any shared passage
     of ``1.5 * window`` shingles wholly contains one window of each document, and those two windows
-    overlap by at least three quarters.
+    overlap by at least three quarters. Rows come in document order.
     """
     a, b = permutations(num_perm, seed)
-    starts: list[int] = []
-    block_doc: list[int] = []
-    flat: list[U64] = []
-    offset = 0
-    for seq, doc in zip(sequences, doc_ids, strict=True):
-        if len(seq) == 0:
-            continue
-        bounds = block_bounds(len(seq), window)
-        starts.extend(offset + s for s in bounds)
-        block_doc.extend([doc] * len(bounds))
-        flat.append(seq)
-        offset += len(seq)
-    if not flat:
+    lay = layout(sequences, doc_ids, window)
+    if not len(lay.first):
         return Windows(np.empty((0, num_perm), np.uint32), np.empty(0, np.int32))
-    hv = fmix32((np.concatenate(flat) & np.uint64(0xFFFFFFFF)).astype(np.uint32))
-    block_starts = np.asarray(starts, dtype=np.int64)
-    blocks = _block_minima(hv, block_starts, a, b)
-    bdoc = np.asarray(block_doc, dtype=np.int32)
-    # A window joins block i and i+1 of the same document; a single-block document is its own window.
-    same = bdoc[1:] == bdoc[:-1]
-    pair_sig = np.minimum(blocks[:-1][same], blocks[1:][same])
-    first = np.ones(len(bdoc), dtype=bool)
-    first[1:] = ~same
-    last = np.ones(len(bdoc), dtype=bool)
-    last[:-1] = ~same
-    lone = first & last
-    sig = np.concatenate([pair_sig, blocks[lone]])
-    window_doc = np.concatenate([bdoc[1:][same], bdoc[lone]])
-    order = np.argsort(window_doc, kind="stable")
-    return Windows(np.ascontiguousarray(sig[order]), window_doc[order])
+    sig = window_minima(lay, a, b)
+    order = np.argsort(lay.doc, kind="stable")
+    return Windows(np.ascontiguousarray(sig[order]), lay.doc[order])
 
 
 def _block_minima(hv: U32, block_starts: I64, a: U32, b: U32) -> U32:
-    """Column-wise minimum of the permuted hashes over each block, chunked to bound memory."""
+    """Minimum of each permuted hash over each block: ``out[i, j]`` for block i, permutation j.
+
+    One permutation at a time over contiguous stretches of about _CHUNK shingles (whole blocks),
+    so every numpy loop runs over long contiguous vectors and memory stays bounded.
+    """
     out = np.empty((len(block_starts), len(a)), dtype=np.uint32)
+    if not len(block_starts):
+        return out
     ends = np.append(block_starts[1:], len(hv))
     i = 0
     while i < len(block_starts):
-        # Take whole blocks until the chunk holds about _CHUNK shingles.
         j = int(np.searchsorted(block_starts, block_starts[i] + _CHUNK, side="right"))
         j = max(j, i + 1)
         lo, hi = int(block_starts[i]), int(ends[j - 1])
-        permuted: U32 = hv[lo:hi, None] * a[None, :] + b[None, :]
-        out[i:j] = np.minimum.reduceat(permuted, block_starts[i:j] - lo, axis=0)
+        chunk = hv[lo:hi]
+        starts = block_starts[i:j] - lo
+        permuted = np.empty_like(chunk)
+        for col in range(len(a)):
+            np.multiply(chunk, a[col], out=permuted)
+            np.add(permuted, b[col], out=permuted)
+            out[i:j, col] = np.minimum.reduceat(permuted, starts)
         i = j
     return out

@@ -9,7 +9,7 @@ import numpy.typing as npt
 
 from dedup.config import Settings
 from dedup.models import Pair, Relation
-from dedup.shingle import U64, shingle_words
+from dedup.shingle import U64, shingle_words, sorted_unique
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def sketched(
     quoted: npt.NDArray[np.bool_] | None = None,
 ) -> Sketched:
     """Build the verification record of a document, leaving out boilerplate shingles."""
-    distinct = np.unique(sequence)
+    distinct = sorted_unique(sequence)
     if len(boilerplate):
         distinct = distinct[~np.isin(distinct, boilerplate, assume_unique=True)]
     return Sketched(path, sequence, distinct, words, text_hash, quoted)
@@ -84,7 +84,7 @@ def relation_of(
         return "overlap"
     # A shorter shared passage still counts when it is a good part of the smaller document,
     # as in a short answer or note that copies a sentence or two.
-    if passage * 2 >= settings.overlap_words and containment >= settings.overlap_share:
+    if passage >= 2 * settings.shingle_size and containment >= settings.overlap_share:
         return "overlap"
     return None
 

@@ -208,7 +208,8 @@ def test_sketched_sorts_and_dedups() -> None:
         (False, 0.1, 0.1, 49, None),
         (False, 0.1, 0.2, 25, "overlap"),  # short passage, large share
         (False, 0.1, 0.1999, 25, None),
-        (False, 0.1, 0.9999 * 0.8, 24, None),
+        (False, 0.1, 0.9999 * 0.8, 24, "overlap"),  # a large share needs only 2 shingles' words
+        (False, 0.1, 0.9999 * 0.8, 9, None),
         (False, 0.0, 0.0, 0, None),
     ],
 )
@@ -221,8 +222,8 @@ def test_relation_precedence(
 def test_relation_uses_settings_thresholds() -> None:
     strict = Settings(near_duplicate=0.95, contained=0.95, overlap_words=100, overlap_share=0.5)
     assert relation_of(False, 0.9, 0.49, 99, strict) is None
-    assert relation_of(False, 0.9, 0.9, 49, strict) is None
-    assert relation_of(False, 0.9, 0.9, 50, strict) == "overlap"  # half of 100 words, 90% shared
+    assert relation_of(False, 0.9, 0.9, 9, strict) is None
+    assert relation_of(False, 0.9, 0.9, 10, strict) == "overlap"  # two shingles' words, 90% shared
     assert relation_of(False, 0.95, 0.9, 0, strict) == "near-duplicate"
     assert relation_of(False, 0.9, 0.95, 0, strict) == "contained"
     assert relation_of(False, 0.9, 0.9, 100, strict) == "overlap"
