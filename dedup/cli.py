@@ -147,12 +147,14 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @click.option("--no-progress", is_flag=True, help="Never draw a progress bar.")
 @click.option("--explain", is_flag=True, help="Show every pair in full, as `dedup compare` does.")
+@click.option("--timings", is_flag=True, help="Print the seconds of each stage on stderr, as JSON.")
 @settings_options
 def scan(
     paths: tuple[str, ...],
     as_json: bool,
     no_progress: bool,
     explain: bool,
+    timings: bool,
     config_path: Path | None,
     **overrides: Any,
 ) -> None:
@@ -177,6 +179,11 @@ def scan(
         report = run_scan(paths, settings, progress=None if no_progress else progress)
     for skipped in report.skipped:
         terminal.warn(err, f"skipped {skipped.path}: {skipped.reason}")
+    if timings:
+        import json
+
+        stages = {stage: round(seconds, 4) for stage, seconds in report.timings.items()}
+        click.echo("timings: " + json.dumps({**stages, "total": round(report.seconds, 4)}), err=True)
     if not report.documents:
         terminal.warn(err, "no documents to compare under " + " ".join(paths))
     if as_json:

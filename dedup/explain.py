@@ -4,16 +4,17 @@ and a one-line summary of what differs. Pure: takes the two texts, returns recor
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from pathlib import PurePosixPath
 
 import numpy as np
 
 from dedup.align import Edit, Match, align_words, mark_moved, segments
-from dedup.label import Labelled, builtin_boilerplate_rule, caption_rule, label_divergent
+from dedup.label import Labelled, builtin_boilerplate_rule, caption_rule, label_divergent, repeated_lines
 from dedup.models import Explanation, Span, SpanEdit, Token, Verdict
 from dedup.shingle import U64, shingle_hashes, word_hashes
-from dedup.tokens import tokenize
+from dedup.tokens import TokenList
 
 PREVIEW = 80
 """Characters of a span's preview, whitespace folded."""
@@ -34,10 +35,13 @@ def boilerplate_predicate(boilerplate: U64, k: int) -> Callable[[str], bool]:
 
     def check(line: str) -> bool:
         ws = words(line)
-        if len(ws) < k or not len(boilerplate):
+        # Boilerplate lines are short; a long line that holds some is not itself boilerplate.
+        if len(ws) < k or len(ws) > 60 or not len(boilerplate):
             return False
         hashes = shingle_hashes(word_hashes(ws, cache), k)
-        return bool(np.isin(hashes, boilerplate).mean() >= 0.5)
+        # boilerplate is sorted: a binary search per shingle beats np.isin's sort of both arrays
+        at = np.minimum(np.searchsorted(boilerplate, hashes), len(boilerplate) - 1)
+        return bool((boilerplate[at] == hashes).mean() >= 0.5)
 
     return check
 
@@ -49,6 +53,8 @@ def _count_words(tokens: Sequence[Token], start: int, end: int) -> int:
 
 
 def _first_token_at(tokens: Sequence[Token], offset: int) -> int:
+    if isinstance(tokens, TokenList):
+        return bisect_left(tokens.starts, offset)
     lo, hi = 0, len(tokens)
     while lo < hi:
         mid = (lo + hi) // 2
@@ -90,11 +96,11 @@ def _side_spans(
     theirs = [(m.b0, m.b1) if side == "a" else (m.a0, m.a1) for m in matches]
     other_segments = {s.match: s for s in segments(other_text, other_tokens, theirs) if s.match is not None}
     spans: list[Span] = []
-    all_lines = text.splitlines()
+    repeated = repeated_lines(text)
     for seg in segments(text, tokens, mine):
         body = text[seg.start : seg.end]
         if seg.match is None:
-            pieces = label_divergent(text, seg.start, seg.end, is_boilerplate, _other_lines(all_lines, body))
+            pieces = label_divergent(text, seg.start, seg.end, is_boilerplate, repeated)
             spans.extend(_divergent(text, tokens, piece) for piece in pieces)
             continue
         match = matches[seg.match]
@@ -116,16 +122,6 @@ def _side_spans(
             )
         )
     return tuple(spans)
-
-
-def _other_lines(all_lines: Sequence[str], body: str) -> list[str]:
-    """Lines of the document outside ``body``, to spot a line repeated within the document."""
-    inside = body.splitlines()
-    remaining = list(all_lines)
-    for line in inside:
-        if line in remaining:
-            remaining.remove(line)
-    return remaining
 
 
 def _shared_label(body: str, is_boilerplate: Callable[[str], bool] | None) -> tuple[str | None, str | None]:
@@ -280,8 +276,8 @@ def explain(
 ) -> Explanation:
     """Align two texts and label every difference. ``a_in_b``/``b_in_a`` come from verification;
     when missing they are estimated from the aligned words."""
-    tokens_a, tokens_b = tokenize(text_a), tokenize(text_b)
-    matches = align_words([t.norm for t in tokens_a], [t.norm for t in tokens_b], shingle_size)
+    tokens_a, tokens_b = TokenList(text_a), TokenList(text_b)
+    matches = align_words(tokens_a.norms, tokens_b.norms, shingle_size)
     matches = _floating(matches, text_a, tokens_a)
     is_bp = boilerplate_predicate(boilerplate, shingle_size) if boilerplate is not None else None
     spans_a = _side_spans(text_a, tokens_a, text_b, tokens_b, matches, "a", is_bp)

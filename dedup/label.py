@@ -8,7 +8,7 @@ and put ``("my-label", my_rule)`` in ``RULES`` before any rule it should win ove
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import regex
@@ -210,8 +210,30 @@ class Labelled:
     evidence: str
 
 
+def fold_line(line: str) -> str:
+    """A line reduced to its words, lower-cased, for comparing lines."""
+    return _FOLD.sub(" ", line.casefold()).strip()
+
+
+def repeated_lines(text: str) -> frozenset[str]:
+    """The folded lines that stand more than once in ``text``."""
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for line in text.splitlines():
+        if line.strip() and len(line) <= MAX_RULE_LINE:
+            folded = fold_line(line)
+            (twice if folded in seen else seen).add(folded)
+    return frozenset(twice)
+
+
+MAX_RULE_LINE = 1000
+"""Lines longer than this are paragraphs of text: no rule looks at them."""
+
+
 def classify_line(line: str) -> tuple[str, str]:
     """The label of one line on its own, with its evidence (``content`` when no rule applies)."""
+    if len(line) > MAX_RULE_LINE:
+        return "content", "text the other document does not have"
     for label, rule in RULES:
         evidence = rule(line)
         if evidence:
@@ -236,16 +258,15 @@ def label_divergent(
     start: int,
     end: int,
     is_boilerplate: Callable[[str], bool] | None = None,
-    seen_lines: Sequence[str] = (),
+    repeated: frozenset[str] = frozenset(),
 ) -> list[Labelled]:
     """Cut a divergent range into labelled pieces that tile it, line by line.
 
     A related-section heading followed by more text opens a section that runs to the end of the
     range or to the next boilerplate line. ``is_boilerplate`` says whether a line is corpus
-    boilerplate (learned from a scan). A line equal to one in ``seen_lines`` (the rest of the same
-    document) is ``repeated``.
+    boilerplate (learned from a scan). A line in ``repeated`` (see :func:`repeated_lines`) is
+    ``repeated``.
     """
-    seen = {_FOLD.sub(" ", s.casefold()).strip() for s in seen_lines if s.strip()}
     pieces: list[tuple[int, int, str, str]] = []
     lines = _lines(text, start, end)
     in_related: str | None = None
@@ -261,7 +282,7 @@ def label_divergent(
         label, evidence = classify_line(line)
         if label == "content" and is_boilerplate is not None and is_boilerplate(line):
             label, evidence = "boilerplate", "recurs across many documents of the corpus"
-        if label == "content" and _FOLD.sub(" ", line.casefold()).strip() in seen:
+        if label == "content" and repeated and fold_line(line) in repeated:
             label, evidence = "repeated", "the same line stands elsewhere in this document"
         heading = related_heading_rule(line)
         rest = [text[a:b] for a, b in lines[index + 1 :] if text[a:b].strip()]

@@ -138,6 +138,8 @@ class Report:
     stats: dict[str, int] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     """Decoded texts of the documents in pairs, for renderers that show them (not in the JSON)."""
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
+    """Seconds spent in each stage (not in the JSON, which stays the same from run to run)."""
 
     @property
     def return_code(self) -> int:

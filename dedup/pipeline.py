@@ -66,20 +66,26 @@ def prepare_all(
 
 
 def find_pairs(
-    prepared: Sequence[Prepared], settings: Settings, stats: dict[str, int] | None = None
+    prepared: Sequence[Prepared],
+    settings: Settings,
+    stats: dict[str, int] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> tuple[list[Pair], U64]:
     """Every reported pair among documents (given in path order), sorted by ``(a, b)``, and the
     corpus's boilerplate shingles."""
     stats = {} if stats is None else stats
+    clock = time.perf_counter()
     distinct = [sorted_unique(p.shingles) for p in prepared]
     boiler = boilerplate_shingles(distinct, settings.boilerplate_docs, settings.boilerplate_share)
     stats["boilerplate_shingles"] = len(boiler)
+    clock = _lap(timings, "boilerplate", clock)
     filtered = [p.shingles[~np.isin(p.shingles, boiler)] if len(boiler) else p.shingles for p in prepared]
     lay = layout(filtered, range(len(prepared)), settings.window)
     stats["windows"] = len(lay.doc)
     found = stream_candidates(
         lay, settings.lsh_threshold, settings.num_perm, settings.seed, settings.effective_jobs()
     )
+    clock = _lap(timings, "sketch+lsh", clock)
     candidate_set = {(int(a), int(b)) for a, b in found.pairs}
     # Identical texts pair up even when boilerplate left them nothing to sketch.
     by_text: dict[str, list[int]] = {}
@@ -102,7 +108,15 @@ def find_pairs(
         pair = verify(get(a), get(b), settings)
         if pair is not None:
             pairs.append(pair)
+    _lap(timings, "verify", clock)
     return pairs, boiler
+
+
+def _lap(timings: dict[str, float] | None, stage: str, since: float) -> float:
+    now = time.perf_counter()
+    if timings is not None:
+        timings[stage] = timings.get(stage, 0.0) + now - since
+    return now
 
 
 def explain_pairs(
@@ -159,14 +173,18 @@ def scan(
     started = time.perf_counter()
     settings = settings or Settings()
     cwd = cwd or Path.cwd()
+    timings: dict[str, float] = {}
     sources = discover([str(p) for p in paths], settings, cwd)
+    clock = _lap(timings, "discover", started)
     results = prepare_all(sources, settings, progress)
+    clock = _lap(timings, "read+shingle", clock)
     prepared = [r for r in results if isinstance(r, Prepared)]
     skipped = tuple(r for r in results if isinstance(r, Skipped))
     stats: dict[str, int] = {}
     if progress:
         progress("comparing", 0, 1)
-    pairs, boilerplate = find_pairs(prepared, settings, stats)
+    pairs, boilerplate = find_pairs(prepared, settings, stats, timings)
+    clock = time.perf_counter()
     if progress:
         progress("comparing", 1, 1)
     texts: dict[str, str] = {}
@@ -174,16 +192,20 @@ def scan(
         in_pairs = {p.a for p in pairs} | {p.b for p in pairs}
         texts = read_texts([s for s in sources if s.display in in_pairs], settings.max_bytes)
         pairs = explain_pairs(pairs, texts, settings, boilerplate)
+    clock = _lap(timings, "explain", clock)
     attributions = {p.document.path: p.document.attribution for p in prepared}
+    groups = clusters(pairs, attributions)
+    _lap(timings, "cluster", clock)
     return Report(
         documents=tuple(p.document for p in prepared),
         pairs=tuple(pairs),
-        clusters=clusters(pairs, attributions),
+        clusters=groups,
         skipped=skipped,
         settings=settings.as_dict(),
         seconds=time.perf_counter() - started,
         stats=stats,
         texts=texts,
+        timings=timings,
     )
 
 

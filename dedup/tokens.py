@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +43,40 @@ def normalize(word: str) -> str:
 def tokenize(text: str) -> list[Token]:
     """Every word of ``text`` with its offsets: ``text[t.start:t.end]`` is the word as written."""
     return [Token(normalize(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+class TokenList(Sequence[Token]):
+    """The tokens of a text held as three parallel lists; a Token is built only when indexed.
+
+    Equal to ``tokenize(text)`` item by item, at a fraction of the cost for long texts.
+    """
+
+    def __init__(self, text: str) -> None:
+        if text.isascii():
+            # ASCII: the stdlib pattern matches exactly what WORD_PATTERN does, and lowering keeps
+            # every offset.
+            self.norms: list[str] = _ASCII_WORD.findall(text.lower())
+            spans = [m.span() for m in _ASCII_WORD.finditer(text)]
+        else:
+            matches = list(_WORD.finditer(text))
+            self.norms = [normalize(m.group()) for m in matches]
+            spans = [m.span() for m in matches]
+        self.starts: list[int] = [a for a, _ in spans]
+        self.ends: list[int] = [b for _, b in spans]
+
+    def __len__(self) -> int:
+        return len(self.norms)
+
+    @overload
+    def __getitem__(self, index: int) -> Token: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Token]: ...
+
+    def __getitem__(self, index: int | slice) -> Token | list[Token]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return Token(self.norms[index], self.starts[index], self.ends[index])
 
 
 def words(text: str) -> list[str]:

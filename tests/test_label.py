@@ -15,6 +15,7 @@ from dedup.label import (
     junk_rule,
     label_divergent,
     related_heading_rule,
+    repeated_lines,
 )
 
 
@@ -143,9 +144,11 @@ def test_read_more_alone_is_boilerplate_not_a_section() -> None:
 
 
 def test_repeated_line_and_corpus_boilerplate() -> None:
-    text = "Same title here\nSite footer we saw everywhere\nNew sentence."
+    text = "Same title here\nSame  TITLE here!\nSite footer we saw everywhere\nNew sentence."
+    assert repeated_lines(text) == {"same title here"}
+    start = text.index("Same  TITLE")
     pieces = label_divergent(
-        text, 0, len(text), is_boilerplate=lambda line: "footer" in line, seen_lines=["Same title here"]
+        text, start, len(text), is_boilerplate=lambda line: "footer" in line, repeated=repeated_lines(text)
     )
     assert [p.label for p in pieces] == ["repeated", "boilerplate", "content"]
 

@@ -194,3 +194,20 @@ def test_soft_hyphen_and_zero_width_joiners_stay_inside_a_word() -> None:
     assert words("co\u00adoperate") == ["cooperate"]
     assert words("co\u200coperate and co\u2060operate") == ["cooperate", "and", "cooperate"]
     assert [t.norm for t in tokenize("co\u00adoperate")] == ["cooperate"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=200))
+def test_token_list_equals_tokenize(text: str) -> None:
+    from dedup.tokens import TokenList
+
+    tokens = TokenList(text)
+    assert list(tokens) == tokenize(text)
+    assert tokens[1:3] == tokenize(text)[1:3]
+
+
+def test_token_list_ascii_fast_path_keeps_offsets() -> None:
+    from dedup.tokens import TokenList
+
+    text = "Iran's  PACT, signed—today."
+    assert list(TokenList(text)) == tokenize(text)
