@@ -20,7 +20,8 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.models import Token
-from dedup.shingle import U64, shingle_hashes, word_hashes
+from dedup.shingle import U64, shingle_hashes
+from dedup.wordhash import word_hashes
 
 I64 = npt.NDArray[np.int64]
 
@@ -170,9 +171,8 @@ def mark_moved(matches: Sequence[Match], weights: Sequence[int] | None = None) -
 
 def align_words(words_a: Sequence[str], words_b: Sequence[str], k: int) -> list[Match]:
     """Shared spans of two word sequences, in A order, with moved spans marked and edits inside."""
-    cache: dict[str, int] = {}
-    ha = shingle_hashes(word_hashes(words_a, cache), k)
-    hb = shingle_hashes(word_hashes(words_b, cache), k)
+    ha = shingle_hashes(word_hashes(words_a), k)
+    hb = shingle_hashes(word_hashes(words_b), k)
     if len(words_a) < k or len(words_b) < k:
         # Texts shorter than a shingle match only when identical.
         if list(words_a) == list(words_b) and words_a:

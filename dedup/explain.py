@@ -13,8 +13,9 @@ import numpy as np
 from dedup.align import Edit, Match, align_words, mark_moved, segments
 from dedup.label import Labelled, builtin_boilerplate_rule, caption_rule, label_divergent, repeated_lines
 from dedup.models import Explanation, Span, SpanEdit, Token, Verdict
-from dedup.shingle import U64, shingle_hashes, word_hashes
+from dedup.shingle import U64, shingle_hashes
 from dedup.tokens import TokenList
+from dedup.wordhash import word_hashes
 
 PREVIEW = 80
 """Characters of a span's preview, whitespace folded."""
@@ -31,14 +32,12 @@ def boilerplate_predicate(boilerplate: U64, k: int) -> Callable[[str], bool]:
     """Whether a line is mostly made of the corpus's boilerplate shingles."""
     from dedup.tokens import words
 
-    cache: dict[str, int] = {}
-
     def check(line: str) -> bool:
         ws = words(line)
         # Boilerplate lines are short; a long line that holds some is not itself boilerplate.
         if len(ws) < k or len(ws) > 60 or not len(boilerplate):
             return False
-        hashes = shingle_hashes(word_hashes(ws, cache), k)
+        hashes = shingle_hashes(word_hashes(ws), k)
         # boilerplate is sorted: a binary search per shingle beats np.isin's sort of both arrays
         at = np.minimum(np.searchsorted(boilerplate, hashes), len(boilerplate) - 1)
         return bool((boilerplate[at] == hashes).mean() >= 0.5)

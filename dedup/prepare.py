@@ -14,9 +14,10 @@ import numpy.typing as npt
 
 from dedup.label import attribution
 from dedup.models import Document, Skipped
-from dedup.shingle import U64, quoted_shingles, shingle_hashes, word_hashes
-from dedup.sources import Source, read_text
+from dedup.shingle import U64, quoted_shingles, shingle_hashes
+from dedup.sources import Source, Text, read_text
 from dedup.tokens import quoted_words, words
+from dedup.wordhash import ascii_words, word_hashes
 
 
 @dataclass(frozen=True)
@@ -26,34 +27,54 @@ class Prepared:
     document: Document
     shingles: U64
     text_hash: str
+    """sha256 of the word hashes: equal for documents whose normalised words are equal."""
     quoted: npt.NDArray[np.bool_] | None = None
     """Per shingle, whether it lies wholly inside quotation marks (None: the text has none)."""
-    """sha256 of the normalised words: equal for documents that differ only in layout or case."""
+
+
+EDGE = 3000
+"""Characters at each end of a document searched for an attribution line (headers and footers)."""
+
+
+def _attribution(text: str) -> str | None:
+    if len(text) <= 2 * EDGE:
+        return attribution(text)
+    return attribution(text[:EDGE]) or attribution(text[-EDGE:])
 
 
 def prepare_batch(sources: Sequence[Source], shingle_size: int, max_bytes: int) -> list[Prepared | Skipped]:
-    """Read and shingle each file; a file that cannot be used becomes a Skipped record."""
-    cache: dict[str, int] = {}
+    """Read and shingle each file; a file that cannot be used becomes a Skipped record.
+
+    ASCII documents are tokenised and hashed together on their bytes (``wordhash.ascii_words``);
+    the others word by word with the ``regex`` tokenizer. Both give the same hashes.
+    """
+    texts: list[Text | Skipped] = [read_text(source, max_bytes) for source in sources]
+    ascii_texts = [t for t in texts if isinstance(t, Text) and t.text.isascii()]
+    bulk = dict(zip((id(t) for t in ascii_texts), ascii_words([t.text for t in ascii_texts]), strict=True))
     out: list[Prepared | Skipped] = []
-    for source in sources:
-        text = read_text(source, max_bytes)
+    for text in texts:
         if isinstance(text, Skipped):
             out.append(text)
             continue
-        ws = words(text.text)
-        if not ws:
-            out.append(Skipped(source.display, "no words"))
+        flags: npt.NDArray[np.bool_] | None
+        if id(text) in bulk:
+            hashes, flags = bulk[id(text)]
+            if not flags.any():
+                flags = None
+        else:
+            hashes = word_hashes(words(text.text))
+            flags = quoted_words(text.text)
+        if not len(hashes):
+            out.append(Skipped(text.source.display, "no words"))
             continue
-        shingles = shingle_hashes(word_hashes(ws, cache), shingle_size)
-        flags = quoted_words(text.text)
+        shingles = shingle_hashes(hashes, shingle_size)
         quoted = quoted_shingles(flags, shingle_size) if flags is not None else None
-        text_hash = hashlib.sha256("\x1f".join(ws).encode("utf-8")).hexdigest()
         document = Document(
-            path=source.display,
+            path=text.source.display,
             content_hash=text.content_hash,
-            words=len(ws),
+            words=len(hashes),
             encoding=text.encoding,
-            attribution=attribution(text.text),
+            attribution=_attribution(text.text),
         )
-        out.append(Prepared(document, shingles, text_hash, quoted))
+        out.append(Prepared(document, shingles, hashlib.sha256(hashes.tobytes()).hexdigest(), quoted))
     return out

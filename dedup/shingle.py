@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -34,14 +32,6 @@ def fmix64(values: U64) -> U64:
     h = h * np.uint64(0xC4CEB9FE1A85EC53)
     out: U64 = h ^ (h >> np.uint64(33))
     return out
-
-
-def word_hashes(words: Sequence[str], cache: dict[str, int]) -> U64:
-    """A stable 64-bit hash per word (blake2b), computing each distinct word once via ``cache``."""
-    for word in set(words).difference(cache):
-        digest = hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest()
-        cache[word] = int.from_bytes(digest, "little")
-    return np.fromiter(map(cache.__getitem__, words), dtype=np.uint64, count=len(words))
 
 
 def shingle_hashes(hashes: U64, k: int) -> U64:

@@ -3,7 +3,8 @@ from __future__ import annotations
 import numpy as np
 
 from dedup.boilerplate import boilerplate_shingles
-from dedup.shingle import shingle_hashes, word_hashes
+from dedup.shingle import shingle_hashes
+from dedup.wordhash import word_hashes
 
 K = 5
 MIN_DOCS = 10
@@ -15,12 +16,11 @@ def _random_words(rng: np.random.Generator, n: int) -> list[str]:
 
 
 def _distinct(docs: list[list[str]]) -> list[np.ndarray]:
-    cache: dict[str, int] = {}
-    return [np.unique(shingle_hashes(word_hashes(d, cache), K)) for d in docs]
+    return [np.unique(shingle_hashes(word_hashes(d), K)) for d in docs]
 
 
 def _shingle_set(ws: list[str]) -> set[int]:
-    return set(shingle_hashes(word_hashes(ws, {}), K).tolist())
+    return set(shingle_hashes(word_hashes(ws), K).tolist())
 
 
 def test_shared_site_footer_is_boilerplate() -> None:

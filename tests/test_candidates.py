@@ -5,8 +5,9 @@ import pytest
 from datasketch import MinHash, MinHashLSH
 
 from dedup.candidates import MAX_BUCKET, band_keys, candidate_pairs, lsh_params
-from dedup.shingle import shingle_hashes, word_hashes
+from dedup.shingle import shingle_hashes
 from dedup.sketch import Windows, window_signatures
+from dedup.wordhash import word_hashes
 
 K = 5
 WINDOW = 30
@@ -22,8 +23,7 @@ def _random_words(rng: np.random.Generator, n: int, vocab: int = 5000) -> list[s
 def _windows(
     docs: list[list[str]], window: int = WINDOW, num_perm: int = NUM_PERM, seed: int = SEED
 ) -> Windows:
-    cache: dict[str, int] = {}
-    seqs = [shingle_hashes(word_hashes(d, cache), K) for d in docs]
+    seqs = [shingle_hashes(word_hashes(d), K) for d in docs]
     return window_signatures(seqs, list(range(len(docs))), window, num_perm, seed)
 
 

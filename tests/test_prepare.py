@@ -8,9 +8,10 @@ import pytest
 
 from dedup.models import Document, Skipped
 from dedup.prepare import Prepared, attribution, prepare_batch
-from dedup.shingle import shingle_hashes, word_hashes
+from dedup.shingle import shingle_hashes
 from dedup.sources import Source
 from dedup.tokens import words
+from dedup.wordhash import word_hashes
 
 K = 5
 MAX_BYTES = 1_000_000
@@ -51,9 +52,9 @@ def test_document_record(tmp_path: Path) -> None:
     )
     assert item.shingles.dtype == np.uint64
     assert len(item.shingles) == n_words - K + 1
-    expected = shingle_hashes(word_hashes(words(text), {}), K)
+    expected = shingle_hashes(word_hashes(words(text)), K)
     assert np.array_equal(item.shingles, expected)
-    assert item.text_hash == hashlib.sha256("\x1f".join(words(text)).encode()).hexdigest()
+    assert item.text_hash == hashlib.sha256(word_hashes(words(text)).tobytes()).hexdigest()
 
 
 def test_content_hash_is_of_the_raw_bytes(tmp_path: Path) -> None:

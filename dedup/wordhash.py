@@ -1,0 +1,94 @@
+"""Words to 64-bit hashes in bulk, with no Python work per word.
+
+A word's hash is a polynomial over the UTF-8 bytes of its normalised form (see ``tokens``),
+finished with MurmurHash3's 64-bit mixer. For ASCII documents the words are found and hashed on
+the raw bytes with numpy: a byte-level tokenizer equivalent to ``tokens.words`` (a test checks it
+on arbitrary text). Other documents go through the ``regex`` tokenizer and then the same hash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from dedup.shingle import U64, fmix64
+
+U8 = npt.NDArray[np.uint8]
+I64 = npt.NDArray[np.int64]
+
+_P = 0x100000001B3  # odd, so it has an inverse modulo 2**64
+_P_INV = pow(_P, -1, 1 << 64)
+_LEN = np.uint64(0x9E3779B97F4A7C15)
+
+_LOWER = np.arange(256, dtype=np.uint8)
+_LOWER[ord("A") : ord("Z") + 1] += 32
+_ALNUM = np.zeros(256, dtype=bool)
+for _lo, _hi in (("0", "9"), ("a", "z"), ("A", "Z")):
+    _ALNUM[ord(_lo) : ord(_hi) + 1] = True
+_QUOTE, _NEWLINE, _APOSTROPHE = ord('"'), ord("\n"), ord("'")
+
+
+def _powers(n: int, base: int) -> U64:
+    """``base ** t mod 2**64`` for t in 0..n-1."""
+    out = np.full(n, base, dtype=np.uint64)
+    if n:
+        out[0] = 1
+    with np.errstate(over="ignore"):
+        return np.cumprod(out, dtype=np.uint64)
+
+
+def segment_hashes(data: U8, starts: I64, ends: I64) -> U64:
+    """The hash of every byte segment ``data[s:e]``: ``fmix64(sum(b_t * P**(t-s)) + len * C)``."""
+    if not len(starts):
+        return np.empty(0, dtype=np.uint64)
+    n = len(data)
+    with np.errstate(over="ignore"):
+        weighted = data.astype(np.uint64) * _powers(n, _P)
+        prefix = np.concatenate(([np.uint64(0)], np.cumsum(weighted, dtype=np.uint64)))
+        raw = (prefix[ends] - prefix[starts]) * _powers(n + 1, _P_INV)[starts]
+        lengths = (ends - starts).astype(np.uint64)
+        return fmix64(raw + lengths * _LEN)
+
+
+def word_hashes(words: Sequence[str]) -> U64:
+    """The hash of each (already normalised) word."""
+    if not words:
+        return np.empty(0, dtype=np.uint64)
+    data = np.frombuffer("\x00".join(words).encode("utf-8"), dtype=np.uint8)
+    seps = np.flatnonzero(data == 0)
+    starts = np.concatenate(([0], seps + 1)).astype(np.int64)
+    ends = np.concatenate((seps, [len(data)])).astype(np.int64)
+    return segment_hashes(data, starts, ends)
+
+
+def ascii_words(texts: Sequence[str]) -> list[tuple[U64, npt.NDArray[np.bool_]]]:
+    """For each ASCII text: its word hashes, and for each word whether it stands inside quotes.
+
+    The same words as ``tokens.words`` (runs of ASCII letters and digits with inner apostrophes,
+    lower-cased) and the same quotation rule as ``tokens.quoted_words`` (every '"' toggles, line
+    breaks reset), computed for the whole batch at once.
+    """
+    if not texts:
+        return []
+    raw = np.frombuffer("\n".join(texts).encode("ascii"), dtype=np.uint8)
+    if not len(raw):
+        return [(np.empty(0, np.uint64), np.empty(0, bool)) for _ in texts]
+    alnum = _ALNUM[raw]
+    inner = raw == _APOSTROPHE
+    inner[0] = inner[-1] = False
+    inner[1:-1] &= alnum[:-2] & alnum[2:]
+    in_word = (alnum | inner).astype(np.int8)
+    edges = np.diff(in_word, prepend=np.int8(0), append=np.int8(0))
+    starts = np.flatnonzero(edges == 1).astype(np.int64)
+    ends = np.flatnonzero(edges == -1).astype(np.int64)
+    hashes = segment_hashes(_LOWER[raw], starts, ends)
+    # Quotation state at each word's first byte: odd count of '"' since the line began.
+    before = np.concatenate(([0], np.cumsum(raw == _QUOTE)))  # quotes strictly before each byte
+    line_start = np.maximum.accumulate(np.where(raw == _NEWLINE, np.arange(1, len(raw) + 1), 0))
+    inside = (before[starts] - before[line_start[starts]]) % 2 == 1
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    text_end = np.cumsum(lengths + 1) - 1  # position of the separator after each text
+    cuts = np.searchsorted(starts, text_end)
+    return list(zip(np.split(hashes, cuts[:-1]), np.split(inside, cuts[:-1]), strict=True))
