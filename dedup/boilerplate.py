@@ -11,8 +11,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from dedup.shingle import U64
+
+_PREFILTER_FROM = 1 << 18
+_BUCKET_BITS = 23
+
+
+def _maybe_frequent(flat: U64, min_docs: int) -> npt.NDArray[np.bool_]:
+    """True for every shingle that may occur ``min_docs`` times (never False for one that does)."""
+    mask = np.uint64((1 << _BUCKET_BITS) - 1)
+    keep = np.ones(len(flat), dtype=bool)
+    for shift in (np.uint64(0), np.uint64(32)):
+        bucket = ((flat >> shift) & mask).astype(np.intp)
+        counts = np.bincount(bucket, minlength=1 << _BUCKET_BITS)
+        keep &= counts[bucket] >= min_docs
+    return keep
 
 
 def boilerplate_shingles(unique_sets: Sequence[U64], min_docs: int, share: float) -> U64:
@@ -21,12 +36,18 @@ def boilerplate_shingles(unique_sets: Sequence[U64], min_docs: int, share: float
     if len(unique_sets) < min_docs or lengths.sum() == 0:
         return np.empty(0, dtype=np.uint64)
     flat = np.concatenate(unique_sets)
+    doc_of = np.repeat(np.arange(len(unique_sets)), lengths)
+    # Counting exactly means sorting every shingle of the corpus. First keep only the shingles
+    # that two independent bucket counts (count-min) allow to be frequent: a test on the value
+    # alone, so every occurrence of a truly frequent shingle survives and the counts stay exact.
+    if len(flat) > _PREFILTER_FROM:
+        keep = _maybe_frequent(flat, min_docs)
+        flat, doc_of = flat[keep], doc_of[keep]
     values, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
     frequent = counts >= min_docs
     if not frequent.any():
         return np.empty(0, dtype=np.uint64)
     entry_frequent = frequent[inverse]
-    doc_of = np.repeat(np.arange(len(unique_sets)), lengths)
     per_doc = np.bincount(doc_of, weights=entry_frequent, minlength=len(unique_sets))
     doc_share = per_doc / np.maximum(lengths, 1)
     # Mean, over the documents holding each shingle, of how much of them is widely shared text.

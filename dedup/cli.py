@@ -71,7 +71,7 @@ def settings_options(fn: F) -> F:
             metavar="S",
             help="...when such shared text is less than S of those documents. [default: 0.3]",
         ),
-        click.option("--num-perm", type=int, help="MinHash permutations. [default: 128]"),
+        click.option("--num-perm", type=int, help="MinHash permutations per passage window. [default: 32]"),
         click.option("--seed", type=int, help="MinHash seed. [default: 1]"),
         click.option(
             "--window", type=int, metavar="N", help="Shingles per LSH passage window. [default: 20]"
@@ -80,7 +80,7 @@ def settings_options(fn: F) -> F:
             "--lsh-threshold",
             type=float,
             metavar="J",
-            help="Window similarity the LSH aims at. [default: 0.3]",
+            help="Window similarity the LSH aims at. [default: 0.25]",
         ),
         click.option(
             "--max-bytes", type=int, metavar="N", help="Skip files larger than N bytes. [default: 20000000]"
@@ -176,7 +176,9 @@ def scan(
     settings = load_settings(config_path, overrides)
     err = terminal.console(stderr=True)
     with terminal.progress_bar(err) as progress:
-        report = run_scan(paths, settings, progress=None if no_progress else progress)
+        report = run_scan(
+            paths, settings, progress=None if no_progress else progress, keep_texts=explain and not as_json
+        )
     for skipped in report.skipped:
         terminal.warn(err, f"skipped {skipped.path}: {skipped.reason}")
     if timings:

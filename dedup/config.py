@@ -28,13 +28,13 @@ class Settings:
 
     shingle_size: int = 5
     """Words per shingle."""
-    num_perm: int = 128
+    num_perm: int = 32
     """MinHash permutations per passage window."""
     seed: int = 1
     """Seed of the MinHash permutations (datasketch's ``seed``)."""
     window: int = 20
     """Shingles per passage window; windows overlap by half."""
-    lsh_threshold: float = 0.3
+    lsh_threshold: float = 0.25
     """Window Jaccard similarity the LSH banding is tuned for (datasketch's optimal parameters)."""
     near_duplicate: float = 0.8
     """Jaccard similarity at or above which a pair is a near-duplicate."""

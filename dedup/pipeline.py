@@ -9,7 +9,9 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -40,28 +42,25 @@ def _batches(items: Sequence[Source], size: int) -> Iterator[Sequence[Source]]:
 
 
 def prepare_all(
-    sources: Sequence[Source], settings: Settings, progress: Progress | None = None
+    sources: Sequence[Source],
+    settings: Settings,
+    progress: Progress | None = None,
+    pool: Executor | None = None,
 ) -> list[Prepared | Skipped]:
-    """Run :func:`prepare_batch` over all sources, in order, on ``settings.effective_jobs()`` processes."""
-    jobs = settings.effective_jobs()
+    """Run :func:`prepare_batch` over all sources, in order, on ``pool`` when given."""
     out: list[Prepared | Skipped] = []
     total = len(sources)
     batches = list(_batches(sources, BATCH))
-    if jobs == 1 or len(batches) == 1:
+    if pool is None or len(batches) == 1:
         results: Iterator[list[Prepared | Skipped]] = (
             prepare_batch(b, settings.shingle_size, settings.max_bytes) for b in batches
         )
-        for result in results:
-            out.extend(result)
-            if progress:
-                progress("reading", len(out), total)
-        return out
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(prepare_batch, b, settings.shingle_size, settings.max_bytes) for b in batches]
-        for future in futures:
-            out.extend(future.result())
-            if progress:
-                progress("reading", len(out), total)
+    else:
+        results = pool.map(prepare_batch, batches, repeat(settings.shingle_size), repeat(settings.max_bytes))
+    for result in results:
+        out.extend(result)
+        if progress:
+            progress("reading", len(out), total)
     return out
 
 
@@ -140,6 +139,39 @@ def explain_pairs(
     return out
 
 
+def explain_batch(
+    pairs: Sequence[Pair], sources: Mapping[str, Source], settings: Settings, boilerplate: U64
+) -> list[Pair]:
+    """Read the documents of some pairs and explain each pair: a pure task for a worker process."""
+    needed = {p.a for p in pairs} | {p.b for p in pairs}
+    texts = read_texts([sources[path] for path in sorted(needed)], settings.max_bytes)
+    return explain_pairs([p for p in pairs if p.a in texts and p.b in texts], texts, settings, boilerplate)
+
+
+EXPLAIN_BATCH = 64
+"""Pairs per worker task when explaining."""
+
+
+def explain_all(
+    pairs: Sequence[Pair],
+    sources: Mapping[str, Source],
+    settings: Settings,
+    boilerplate: U64,
+    pool: Executor | None = None,
+) -> list[Pair]:
+    """Every pair explained, in order, on ``pool`` when given. A document that can no longer be read
+    leaves its pairs without an explanation."""
+    batches = [pairs[i : i + EXPLAIN_BATCH] for i in range(0, len(pairs), EXPLAIN_BATCH)]
+    if pool is None or len(batches) <= 1:
+        done = [explain_batch(b, sources, settings, boilerplate) for b in batches]
+    else:
+        # Each task gets only the sources it needs, not the whole corpus's.
+        tasks = [{p: sources[p] for pair in b for p in (pair.a, pair.b)} for b in batches]
+        done = list(pool.map(explain_batch, batches, tasks, repeat(settings), repeat(boilerplate)))
+    explained = {(p.a, p.b): p for batch in done for p in batch}
+    return [explained.get((p.a, p.b), p) for p in pairs]
+
+
 def read_texts(sources: Sequence[Source], max_bytes: int) -> dict[str, str]:
     """The decoded texts of some documents, by display path (documents that fail are left out)."""
     out = {}
@@ -157,11 +189,13 @@ def scan(
     cwd: Path | None = None,
     progress: Progress | None = None,
     explain_spans: bool = True,
+    keep_texts: bool = False,
 ) -> Report:
     """Find every identical, near-duplicate, contained and overlapping pair under ``paths``.
 
     With ``explain_spans`` (the default) every pair carries its explanation: shared and divergent
-    spans, labelled, and a verdict on which document is the original.
+    spans, labelled, and a verdict on which document is the original. With ``keep_texts`` the
+    report also holds the texts of the documents in pairs, for views that print them.
 
     Example::
 
@@ -176,7 +210,28 @@ def scan(
     timings: dict[str, float] = {}
     sources = discover([str(p) for p in paths], settings, cwd)
     clock = _lap(timings, "discover", started)
-    results = prepare_all(sources, settings, progress)
+    jobs = settings.effective_jobs()
+    with ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(sources) > BATCH else _inline() as pool:
+        return _scan(sources, settings, pool, progress, explain_spans, keep_texts, timings, clock, started)
+
+
+@contextmanager
+def _inline() -> Iterator[None]:
+    yield None
+
+
+def _scan(
+    sources: Sequence[Source],
+    settings: Settings,
+    pool: Executor | None,
+    progress: Progress | None,
+    explain_spans: bool,
+    keep_texts: bool,
+    timings: dict[str, float],
+    clock: float,
+    started: float,
+) -> Report:
+    results = prepare_all(sources, settings, progress, pool)
     clock = _lap(timings, "read+shingle", clock)
     prepared = [r for r in results if isinstance(r, Prepared)]
     skipped = tuple(r for r in results if isinstance(r, Skipped))
@@ -188,10 +243,12 @@ def scan(
     if progress:
         progress("comparing", 1, 1)
     texts: dict[str, str] = {}
+    in_pairs = {p.a for p in pairs} | {p.b for p in pairs}
+    by_path = {s.display: s for s in sources if s.display in in_pairs}
     if explain_spans and pairs:
-        in_pairs = {p.a for p in pairs} | {p.b for p in pairs}
-        texts = read_texts([s for s in sources if s.display in in_pairs], settings.max_bytes)
-        pairs = explain_pairs(pairs, texts, settings, boilerplate)
+        pairs = explain_all(pairs, by_path, settings, boilerplate, pool)
+    if keep_texts:
+        texts = read_texts(list(by_path.values()), settings.max_bytes)
     clock = _lap(timings, "explain", clock)
     attributions = {p.document.path: p.document.attribution for p in prepared}
     groups = clusters(pairs, attributions)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from dedup.boilerplate import boilerplate_shingles
 from dedup.shingle import shingle_hashes
@@ -114,3 +115,22 @@ def test_empty_documents_do_not_break_counting() -> None:
     docs = [_random_words(rng, 300) + footer for _ in range(10)] + [[] for _ in range(5)]
     out = set(boilerplate_shingles(_distinct(docs), MIN_DOCS, SHARE).tolist())
     assert out == _shingle_set(footer)
+
+
+def test_prefilter_gives_the_exact_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dedup.boilerplate as module
+
+    rng = np.random.default_rng(3)
+    common = rng.integers(0, 2**63, 50, dtype=np.uint64)
+    sets = []
+    for i in range(3000):
+        own = rng.integers(0, 2**63, 300, dtype=np.uint64)
+        if i % 5 == 0:
+            own = np.concatenate([own, common[: rng.integers(5, 50)]])
+        sets.append(np.unique(own))
+    monkeypatch.setattr(module, "_PREFILTER_FROM", 1 << 40)
+    plain = module.boilerplate_shingles(sets, 10, 0.3)
+    monkeypatch.setattr(module, "_PREFILTER_FROM", 0)
+    filtered = module.boilerplate_shingles(sets, 10, 0.3)
+    assert len(plain) > 40
+    assert np.array_equal(plain, filtered)

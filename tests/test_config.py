@@ -21,7 +21,7 @@ from dedup.errors import EXIT_USAGE, ConfigError
 def test_defaults_are_valid() -> None:
     s = Settings()
     assert s.shingle_size == 5
-    assert s.num_perm == 128
+    assert s.num_perm == 32
     assert s.window == 20
     assert s.include == DEFAULT_INCLUDE
     assert s.exclude == ()
