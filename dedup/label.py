@@ -33,24 +33,42 @@ _ATTRIBUTION = regex.compile(
     r"|(?:this\s+(?:article|story|post|piece)\s+)?(?:was\s+)?(?:originally|first)\s+"
     r"(?:appeared|published|ran|posted)\s+(?:in|on|at|by)"
     r"|source\s*:)\s*(?P<source>\S.{0,120}?)\s*\W*$",
-    regex.IGNORECASE | regex.MULTILINE,
+    regex.IGNORECASE,
 )
 _CC_REPUBLISH = regex.compile(
     r"\brepublished\s+from\s+(?P<source>.{1,80}?)\s+under\s+a\s+creative\s+commons", regex.IGNORECASE
 )
 
 
+_KEYWORDS = ("reprinted", "republished", "reposted", "syndicated", "adapted", "originally", "first", "source")
+_MAX_ATTRIBUTION_LINE = 400
+
+
+def _named(source: str) -> bool:
+    """A source is a name: at most 8 words, not starting with a digit."""
+    return bool(source) and not source[0].isdigit() and len(source.split()) <= 8
+
+
 def attribution(text: str) -> str | None:
     """The source named by the first line like 'Reprinted from X' or 'Originally appeared in X'.
 
     A source is a name: at most 8 words, not starting with a digit ("Originally published in 1851,
-    Moby-Dick was…" names no source).
+    Moby-Dick was…" names no source). Only short lines holding one of the pattern's key words are
+    tried, so a long document costs one lower-casing and a few substring searches.
     """
-    for pattern in (_ATTRIBUTION, _CC_REPUBLISH):
-        for match in pattern.finditer(text):
-            source = match.group("source").strip()
-            if source and not source[0].isdigit() and len(source.split()) <= 8:
-                return source
+    low = text.lower()
+    if not any(k in low for k in _KEYWORDS):
+        return None
+    for line in text.splitlines():
+        if len(line) > _MAX_ATTRIBUTION_LINE or not any(k in line.lower() for k in _KEYWORDS):
+            continue
+        match = _ATTRIBUTION.match(line)
+        if match and _named(match.group("source").strip()):
+            return match.group("source").strip()
+    if "creative commons" in low:
+        for match in _CC_REPUBLISH.finditer(text):
+            if _named(match.group("source").strip()):
+                return match.group("source").strip()
     return None
 
 

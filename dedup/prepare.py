@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from dedup.label import attribution
 from dedup.models import Document, Skipped
-from dedup.shingle import U64, quoted_shingles, shingle_hashes
+from dedup.shingle import U64, batch_shingle_hashes, quoted_shingles
 from dedup.sources import Source, Text, read_text
 from dedup.tokens import quoted_words, words
 from dedup.wordhash import ascii_words, word_hashes
@@ -51,10 +51,10 @@ def prepare_batch(sources: Sequence[Source], shingle_size: int, max_bytes: int) 
     texts: list[Text | Skipped] = [read_text(source, max_bytes) for source in sources]
     ascii_texts = [t for t in texts if isinstance(t, Text) and t.text.isascii()]
     bulk = dict(zip((id(t) for t in ascii_texts), ascii_words([t.text for t in ascii_texts]), strict=True))
-    out: list[Prepared | Skipped] = []
+    hashed: list[tuple[Text, U64, npt.NDArray[np.bool_] | None] | Skipped] = []
     for text in texts:
         if isinstance(text, Skipped):
-            out.append(text)
+            hashed.append(text)
             continue
         flags: npt.NDArray[np.bool_] | None
         if id(text) in bulk:
@@ -64,10 +64,16 @@ def prepare_batch(sources: Sequence[Source], shingle_size: int, max_bytes: int) 
         else:
             hashes = word_hashes(words(text.text))
             flags = quoted_words(text.text)
-        if not len(hashes):
-            out.append(Skipped(text.source.display, "no words"))
+        hashed.append(Skipped(text.source.display, "no words") if not len(hashes) else (text, hashes, flags))
+    usable = [h for h in hashed if not isinstance(h, Skipped)]
+    shingled = iter(batch_shingle_hashes([h[1] for h in usable], shingle_size))
+    out: list[Prepared | Skipped] = []
+    for item in hashed:
+        if isinstance(item, Skipped):
+            out.append(item)
             continue
-        shingles = shingle_hashes(hashes, shingle_size)
+        text, hashes, flags = item
+        shingles = next(shingled)
         quoted = quoted_shingles(flags, shingle_size) if flags is not None else None
         document = Document(
             path=text.source.display,

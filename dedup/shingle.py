@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -50,6 +51,27 @@ def shingle_hashes(hashes: U64, k: int) -> U64:
         for j in range(1, width):
             acc = acc * _MULT + hashes[j : j + count]
         return fmix64(acc + np.uint64(width))
+
+
+def batch_shingle_hashes(word_hash_lists: Sequence[U64], k: int) -> list[U64]:
+    """``[shingle_hashes(h, k) for h in word_hash_lists]``, computed in one pass over the batch."""
+    lengths = np.fromiter((len(h) for h in word_hash_lists), dtype=np.int64, count=len(word_hash_lists))
+    if not len(lengths) or lengths.sum() < k:
+        return [shingle_hashes(h, k) for h in word_hash_lists]
+    flat = np.concatenate(word_hash_lists)
+    count = len(flat) - k + 1
+    with np.errstate(over="ignore"):
+        acc = flat[:count].copy()
+        for j in range(1, k):
+            acc = acc * _MULT + flat[j : j + count]
+        mixed = fmix64(acc + np.uint64(k))
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    out = []
+    for h, start, end in zip(word_hash_lists, starts.tolist(), ends.tolist(), strict=True):
+        # A shingle starting in one document and ending in the next is never used.
+        out.append(mixed[start : end - k + 1] if end - start >= k else shingle_hashes(h, k))
+    return out
 
 
 def shingle_words(shingle_count: int, word_count: int, k: int) -> int:

@@ -30,13 +30,20 @@ for _lo, _hi in (("0", "9"), ("a", "z"), ("A", "Z")):
 _QUOTE, _NEWLINE, _APOSTROPHE = ord('"'), ord("\n"), ord("'")
 
 
+_POWER_CACHE: dict[int, U64] = {}
+
+
 def _powers(n: int, base: int) -> U64:
-    """``base ** t mod 2**64`` for t in 0..n-1."""
-    out = np.full(n, base, dtype=np.uint64)
-    if n:
+    """``base ** t mod 2**64`` for t in 0..n-1, from a table that grows by doubling."""
+    table = _POWER_CACHE.get(base)
+    if table is None or len(table) < n:
+        size = max(n, 2 * len(table) if table is not None else 1 << 16)
+        out = np.full(size, base, dtype=np.uint64)
         out[0] = 1
-    with np.errstate(over="ignore"):
-        return np.cumprod(out, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            table = np.cumprod(out, dtype=np.uint64)
+        _POWER_CACHE[base] = table
+    return table[:n]
 
 
 def segment_hashes(data: U8, starts: I64, ends: I64) -> U64:
@@ -85,9 +92,12 @@ def ascii_words(texts: Sequence[str]) -> list[tuple[U64, npt.NDArray[np.bool_]]]
     ends = np.flatnonzero(edges == -1).astype(np.int64)
     hashes = segment_hashes(_LOWER[raw], starts, ends)
     # Quotation state at each word's first byte: odd count of '"' since the line began.
-    before = np.concatenate(([0], np.cumsum(raw == _QUOTE)))  # quotes strictly before each byte
-    line_start = np.maximum.accumulate(np.where(raw == _NEWLINE, np.arange(1, len(raw) + 1), 0))
-    inside = (before[starts] - before[line_start[starts]]) % 2 == 1
+    if _QUOTE in raw:
+        before = np.concatenate(([0], np.cumsum(raw == _QUOTE)))  # quotes strictly before each byte
+        line_start = np.maximum.accumulate(np.where(raw == _NEWLINE, np.arange(1, len(raw) + 1), 0))
+        inside = (before[starts] - before[line_start[starts]]) % 2 == 1
+    else:
+        inside = np.zeros(len(starts), dtype=bool)
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
     text_end = np.cumsum(lengths + 1) - 1  # position of the separator after each text
     cuts = np.searchsorted(starts, text_end)

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.shingle import fmix64, shingle_hashes, shingle_words
+from dedup.shingle import batch_shingle_hashes, fmix64, shingle_hashes, shingle_words
 from dedup.tokens import words
 from dedup.wordhash import word_hashes
 
@@ -160,3 +160,12 @@ def test_fmix64_is_a_bijection_on_samples() -> None:
 )
 def test_shingle_words(shingles: int, words_: int, k: int, expected: int) -> None:
     assert shingle_words(shingles, words_, k) == expected
+
+
+def test_batch_shingle_hashes_equal_one_by_one() -> None:
+    rng = np.random.default_rng(5)
+    lists = [rng.integers(0, 2**63, n, dtype=np.uint64) for n in (0, 1, 3, 5, 6, 40, 2, 100)]
+    for k in (1, 3, 5):
+        batch = batch_shingle_hashes(lists, k)
+        assert [b.tolist() for b in batch] == [shingle_hashes(h, k).tolist() for h in lists]
+    assert batch_shingle_hashes([], 5) == []
