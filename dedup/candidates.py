@@ -137,15 +137,15 @@ def _bucket_pairs(
     end_of = np.repeat(group_start + sizes, sizes)
     usable = (size_of >= 2) & (size_of <= MAX_BUCKET)
     oversized = int(np.count_nonzero(sizes > MAX_BUCKET))
+    # Pair each member with every member after it in its bucket, for all buckets at once:
+    # member at offset o of a bucket of size g makes g - 1 - o pairs.
     idx = np.flatnonzero(usable)
-    out: list[npt.NDArray[np.int64]] = []
-    step = 1
-    # Pair each member with the members after it in its bucket, one distance at a time.
-    while len(idx):
-        idx = idx[idx + step < end_of[idx]]
-        if not len(idx):
-            break
-        lo, hi = d[idx], d[idx + step]
-        out.append((np.minimum(lo, hi) << 32) | np.maximum(lo, hi))
-        step += 1
+    after = (end_of[idx] - idx - 1).astype(np.int64)
+    total = int(after.sum())
+    if total == 0:
+        return np.empty(0, np.int64), oversized
+    left = np.repeat(idx, after)
+    rank = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(after) - after, after)
+    lo, hi = d[left], d[left + 1 + rank]
+    out = [(np.minimum(lo, hi) << 32) | np.maximum(lo, hi)]
     return (np.concatenate(out) if out else np.empty(0, np.int64)), oversized

@@ -8,12 +8,10 @@ from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from pathlib import PurePosixPath
 
-import numpy as np
-
 from dedup.align import Edit, Match, align_words, mark_moved, segments
 from dedup.label import Labelled, builtin_boilerplate_rule, caption_rule, label_divergent, repeated_lines
 from dedup.models import Explanation, Span, SpanEdit, Token, Verdict
-from dedup.shingle import U64, shingle_hashes
+from dedup.shingle import U64, member, shingle_hashes
 from dedup.tokens import TokenList
 from dedup.wordhash import word_hashes
 
@@ -38,9 +36,7 @@ def boilerplate_predicate(boilerplate: U64, k: int) -> Callable[[str], bool]:
         if len(ws) < k or len(ws) > 60 or not len(boilerplate):
             return False
         hashes = shingle_hashes(word_hashes(ws), k)
-        # boilerplate is sorted: a binary search per shingle beats np.isin's sort of both arrays
-        at = np.minimum(np.searchsorted(boilerplate, hashes), len(boilerplate) - 1)
-        return bool((boilerplate[at] == hashes).mean() >= 0.5)
+        return bool(member(hashes, boilerplate).mean() >= 0.5)
 
     return check
 

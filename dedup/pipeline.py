@@ -24,7 +24,7 @@ from dedup.errors import InputError
 from dedup.explain import explain
 from dedup.models import Comparison, Pair, Report, Skipped
 from dedup.prepare import Prepared, prepare_batch
-from dedup.shingle import U64, sorted_unique
+from dedup.shingle import U64, member, sorted_unique
 from dedup.sketch import layout
 from dedup.sources import Source, Text, discover, display_path, read_text
 from dedup.verify import Sketched, measure, sketched, verify
@@ -78,7 +78,7 @@ def find_pairs(
     boiler = boilerplate_shingles(distinct, settings.boilerplate_docs, settings.boilerplate_share)
     stats["boilerplate_shingles"] = len(boiler)
     clock = _lap(timings, "boilerplate", clock)
-    filtered = [p.shingles[~np.isin(p.shingles, boiler)] if len(boiler) else p.shingles for p in prepared]
+    filtered = [p.shingles[~member(p.shingles, boiler)] if len(boiler) else p.shingles for p in prepared]
     lay = layout(filtered, range(len(prepared)), settings.window)
     stats["windows"] = len(lay.doc)
     found = stream_candidates(

@@ -25,6 +25,20 @@ def sorted_unique(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return ordered[keep]
 
 
+def member(values: npt.NDArray[Any], sorted_set: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """For each value, whether it is in ``sorted_set`` (sorted, distinct): a binary search each.
+
+    Much faster than ``np.isin`` when ``values`` is small and the set is reused, since ``np.isin``
+    rebuilds its own index of the set on every call.
+    """
+    if not len(sorted_set) or not len(values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(sorted_set, values)
+    at[at == len(sorted_set)] = 0
+    found: npt.NDArray[np.bool_] = sorted_set[at] == values
+    return found
+
+
 def fmix64(values: U64) -> U64:
     """MurmurHash3's 64-bit finalizer: spreads structured inputs over all 64 bits (a bijection)."""
     h = values ^ (values >> np.uint64(33))

@@ -9,7 +9,7 @@ import numpy.typing as npt
 
 from dedup.config import Settings
 from dedup.models import Pair, Relation
-from dedup.shingle import U64, shingle_words, sorted_unique
+from dedup.shingle import U64, member, shingle_words, sorted_unique
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def sketched(
     """Build the verification record of a document, leaving out boilerplate shingles."""
     distinct = sorted_unique(sequence)
     if len(boilerplate):
-        distinct = distinct[~np.isin(distinct, boilerplate, assume_unique=True)]
+        distinct = distinct[~member(distinct, boilerplate)]
     return Sketched(path, sequence, distinct, words, text_hash, quoted)
 
 
@@ -108,8 +108,8 @@ def measure(a: Sketched, b: Sketched, settings: Settings) -> Pair:
     jaccard = n_shared / union if union else 1.0
     a_in_b = n_shared / len(a.distinct) if len(a.distinct) else (1.0 if identical else 0.0)
     b_in_a = n_shared / len(b.distinct) if len(b.distinct) else (1.0 if identical else 0.0)
-    mask_a = np.isin(a.sequence, shared)
-    mask_b = np.isin(b.sequence, shared)
+    mask_a = member(a.sequence, shared)
+    mask_b = member(b.sequence, shared)
     # Two reports that quote the same speaker share the quotation, not each other's text: a shared
     # passage counts where at least one of the two documents does not quote it.
     passage = max(_passage(mask_a, a, k), _passage(mask_b, b, k))

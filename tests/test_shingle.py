@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.shingle import batch_shingle_hashes, fmix64, shingle_hashes, shingle_words
+from dedup.shingle import batch_shingle_hashes, fmix64, member, shingle_hashes, shingle_words
 from dedup.tokens import words
 from dedup.wordhash import word_hashes
 
@@ -169,3 +169,16 @@ def test_batch_shingle_hashes_equal_one_by_one() -> None:
         batch = batch_shingle_hashes(lists, k)
         assert [b.tolist() for b in batch] == [shingle_hashes(h, k).tolist() for h in lists]
     assert batch_shingle_hashes([], 5) == []
+
+
+def test_member_matches_isin() -> None:
+    rng = np.random.default_rng(9)
+    pool = rng.integers(0, 1000, 300, dtype=np.uint64)
+    values = rng.integers(0, 1000, 500, dtype=np.uint64)
+    sorted_set = np.unique(pool)
+    assert np.array_equal(member(values, sorted_set), np.isin(values, sorted_set))
+    assert member(values, np.empty(0, np.uint64)).tolist() == [False] * 500
+    assert member(np.array([999, 2**63], dtype=np.uint64), np.array([5], dtype=np.uint64)).tolist() == [
+        False,
+        False,
+    ]
