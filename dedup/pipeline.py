@@ -7,6 +7,7 @@ per-document work over processes. The result is the same whatever the number of 
 from __future__ import annotations
 
 import dataclasses
+import gc
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -233,6 +234,29 @@ def _scan(
 ) -> Report:
     results = prepare_all(sources, settings, progress, pool)
     clock = _lap(timings, "read+shingle", clock)
+    # Millions of long-lived records now sit on the heap; without this every later garbage
+    # collection would walk them all again (measured: the explain stage ran 2.5 times slower).
+    gc.freeze()
+    try:
+        return _compare_all(
+            sources, results, settings, pool, progress, explain_spans, keep_texts, timings, clock, started
+        )
+    finally:
+        gc.unfreeze()
+
+
+def _compare_all(
+    sources: Sequence[Source],
+    results: Sequence[Prepared | Skipped],
+    settings: Settings,
+    pool: Executor | None,
+    progress: Progress | None,
+    explain_spans: bool,
+    keep_texts: bool,
+    timings: dict[str, float],
+    clock: float,
+    started: float,
+) -> Report:
     prepared = [r for r in results if isinstance(r, Prepared)]
     skipped = tuple(r for r in results if isinstance(r, Skipped))
     stats: dict[str, int] = {}
