@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
+from fnmatch import translate
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -24,7 +24,8 @@ _NOT_CONTROL = bytes(b for b in range(256) if b >= 32 or chr(b) in "\t\n\r\f\v\x
 class Source:
     """A file to scan: where it is on disk and how the user would name it."""
 
-    path: Path
+    path: str | Path
+    """Where the file is on disk (absolute, or relative to the current folder)."""
     display: str
 
 
@@ -44,9 +45,21 @@ def display_path(given: str, rel: str = "") -> str:
     return Path(joined).as_posix()
 
 
+class _Patterns:
+    """Glob patterns compiled once; a path matches when its relative path or its name does."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        globs = list(patterns)
+        self.regex = re.compile("|".join(f"(?:{translate(g)})" for g in globs)) if globs else None
+
+    def __call__(self, rel: str) -> bool:
+        if self.regex is None:
+            return False
+        return bool(self.regex.match(rel) or self.regex.match(rel.rsplit("/", 1)[-1]))
+
+
 def _matches(rel: str, patterns: Iterable[str]) -> bool:
-    name = rel.rsplit("/", 1)[-1]
-    return any(fnmatchcase(rel, p) or fnmatchcase(name, p) for p in patterns)
+    return _Patterns(patterns)(rel)
 
 
 def discover(paths: Sequence[str], settings: Settings, cwd: Path) -> list[Source]:
@@ -54,52 +67,63 @@ def discover(paths: Sequence[str], settings: Settings, cwd: Path) -> list[Source
 
     Folders are walked recursively; hidden folders and files (``.git`` among them) are skipped, files
     must match an ``include`` pattern and no ``exclude`` pattern. A file named directly is always
-    scanned unless excluded. A path that does not exist raises InputError.
+    scanned unless excluded. A path that does not exist raises InputError. Links to folders are not
+    followed, so a link loop cannot trap the walk.
     """
-    found: dict[Path, Source] = {}
+    include, exclude = _Patterns(settings.include), _Patterns(settings.exclude)
+    found: dict[str, Source] = {}
     for given in paths:
-        root = Path(given)
-        absolute = root if root.is_absolute() else cwd / root
-        if not absolute.exists():
+        absolute = given if os.path.isabs(given) else os.path.join(cwd, given)
+        if not os.path.exists(absolute):
             raise InputError(f"path does not exist: {given}")
-        if absolute.is_file():
-            if not _matches(absolute.name, settings.exclude):
-                found.setdefault(absolute.resolve(), Source(absolute, display_path(given)))
+        if os.path.isfile(absolute):
+            if not exclude(os.path.basename(absolute)):
+                found.setdefault(os.path.realpath(absolute), Source(Path(absolute), display_path(given)))
             continue
-        for dirpath, dirnames, filenames in os.walk(absolute):
-            here = Path(dirpath)
-            rel_dir = here.relative_to(absolute).as_posix()
-            rel_dir = "" if rel_dir == "." else rel_dir + "/"
-            dirnames[:] = sorted(
-                d for d in dirnames if not d.startswith(".") and not _matches(rel_dir + d, settings.exclude)
-            )
-            for name in sorted(filenames):
-                rel = rel_dir + name
+        real_root = os.path.realpath(absolute)
+        stack = [""]
+        while stack:
+            rel_dir = stack.pop()
+            try:
+                entries = list(os.scandir(os.path.join(absolute, rel_dir)))
+            except OSError:
+                continue  # an unreadable folder is passed over, like an unreadable file
+            for entry in entries:
+                name = entry.name
                 if name.startswith("."):
                     continue
-                if not _matches(rel, settings.include) or _matches(rel, settings.exclude):
+                rel = rel_dir + name
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if not exclude(rel):
+                            stack.append(rel + "/")
+                        continue
+                    if not entry.is_file():  # sockets, broken links
+                        continue
+                except OSError:
                     continue
-                file_path = here / name
-                if not file_path.is_file():  # sockets, broken links
-                    continue
-                found.setdefault(file_path.resolve(), Source(file_path, display_path(given, rel)))
+                if include(rel) and not exclude(rel):
+                    found.setdefault(
+                        os.path.join(real_root, rel), Source(entry.path, display_path(given, rel))
+                    )
     return sorted(found.values(), key=lambda src: src.display)
 
 
 def read_text(source: Source, max_bytes: int) -> Text | Skipped:
     """Read and decode one file, or say in a few words why it is skipped. Never raises for bad files."""
     try:
-        size = source.path.stat().st_size
-        if size > max_bytes:
-            return Skipped(source.display, f"too large ({size} bytes > --max-bytes {max_bytes})")
-        data = source.path.read_bytes()
+        with open(source.path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > max_bytes:
+                return Skipped(source.display, f"too large ({size} bytes > --max-bytes {max_bytes})")
+            data = handle.read()
     except OSError as exc:
         return Skipped(source.display, f"unreadable ({exc.strerror or exc})")
     decoded = decode(data)
     if isinstance(decoded, str):
         return Skipped(source.display, decoded)
     text, encoding = decoded
-    if source.path.suffix.lower() in HTML_SUFFIXES:
+    if os.path.splitext(source.path)[1].lower() in HTML_SUFFIXES:
         text = html_to_text(text)
     if not text.strip():
         return Skipped(source.display, "empty")

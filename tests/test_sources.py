@@ -55,7 +55,7 @@ def test_discover_default_includes_recursive_sorted(corpus: Path) -> None:
         "corpus/sub/drafts/also.txt",
     ]
     for source in found:
-        assert source.path.is_file()
+        assert Path(source.path).is_file()
         assert source.path == corpus.parent / source.display
 
 
@@ -125,7 +125,7 @@ def test_each_file_listed_once(corpus: Path) -> None:
     found = discover(["corpus/sub", "corpus", "corpus/sub/a.txt"], Settings(), corpus.parent)
     displays = _displays(found)
     assert len(displays) == len(set(displays)) == 7
-    assert len({s.path.resolve() for s in found}) == 7
+    assert len({Path(s.path).resolve() for s in found}) == 7
     assert displays == sorted(displays)
 
 
