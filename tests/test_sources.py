@@ -56,7 +56,7 @@ def test_discover_default_includes_recursive_sorted(corpus: Path) -> None:
     ]
     for source in found:
         assert Path(source.path).is_file()
-        assert source.path == corpus.parent / source.display
+        assert Path(source.path) == corpus.parent / source.display
 
 
 def test_discover_skips_hidden_files_and_folders(corpus: Path) -> None:
