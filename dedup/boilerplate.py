@@ -16,17 +16,21 @@ import numpy.typing as npt
 from dedup.shingle import U64
 
 _PREFILTER_FROM = 1 << 18
-_BUCKET_BITS = 23
+_BUCKET_BITS = 24
 
 
 def _maybe_frequent(flat: U64, min_docs: int) -> npt.NDArray[np.bool_]:
     """True for every shingle that may occur ``min_docs`` times (never False for one that does)."""
-    mask = np.uint64((1 << _BUCKET_BITS) - 1)
+    bits = min(_BUCKET_BITS, max(16, int(len(flat)).bit_length()))
+    mask = np.uint64((1 << bits) - 1)
     keep = np.ones(len(flat), dtype=bool)
+    cap = min(min_docs, 255)
     for shift in (np.uint64(0), np.uint64(32)):
-        bucket = ((flat >> shift) & mask).astype(np.intp)
-        counts = np.bincount(bucket, minlength=1 << _BUCKET_BITS)
-        keep &= counts[bucket] >= min_docs
+        # Masked values fit in int64, so a view (no copy) gives bincount its indices.
+        bucket = ((flat >> shift) & mask).view(np.int64)
+        # A one-byte table stays in cache for the gather below; counts above the cap do not matter.
+        counts = np.minimum(np.bincount(bucket, minlength=1 << bits), cap).astype(np.uint8)
+        keep &= counts[bucket] >= cap
     return keep
 
 
@@ -36,13 +40,15 @@ def boilerplate_shingles(unique_sets: Sequence[U64], min_docs: int, share: float
     if len(unique_sets) < min_docs or lengths.sum() == 0:
         return np.empty(0, dtype=np.uint64)
     flat = np.concatenate(unique_sets)
-    doc_of = np.repeat(np.arange(len(unique_sets)), lengths)
     # Counting exactly means sorting every shingle of the corpus. First keep only the shingles
     # that two independent bucket counts (count-min) allow to be frequent: a test on the value
     # alone, so every occurrence of a truly frequent shingle survives and the counts stay exact.
     if len(flat) > _PREFILTER_FROM:
-        keep = _maybe_frequent(flat, min_docs)
-        flat, doc_of = flat[keep], doc_of[keep]
+        kept = np.flatnonzero(_maybe_frequent(flat, min_docs))
+        flat = flat[kept]
+        doc_of = np.searchsorted(np.cumsum(lengths), kept, side="right")
+    else:
+        doc_of = np.repeat(np.arange(len(unique_sets)), lengths)
     values, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
     frequent = counts >= min_docs
     if not frequent.any():
