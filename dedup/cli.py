@@ -89,6 +89,12 @@ def settings_options(fn: F) -> F:
             "--jobs", "-j", type=int, metavar="N", help="Worker processes; 0 = one per core. [default: 0]"
         ),
         click.option(
+            "--index-dir",
+            "index",
+            metavar="DIR",
+            help="Folder of the persistent index. [default: .dedup]",
+        ),
+        click.option(
             "--config",
             "config_path",
             type=click.Path(dir_okay=False, path_type=Path),
@@ -148,6 +154,10 @@ def cli() -> None:
 @click.option("--no-progress", is_flag=True, help="Never draw a progress bar.")
 @click.option("--explain", is_flag=True, help="Show every pair in full, as `dedup compare` does.")
 @click.option("--timings", is_flag=True, help="Print the seconds of each stage on stderr, as JSON.")
+@click.option(
+    "--index", "use_index", is_flag=True, help="Read unchanged documents from the index (--index-dir)."
+)
+@click.option("--baseline", metavar="FILE", help="Report only pairs not accepted in this baseline file.")
 @settings_options
 def scan(
     paths: tuple[str, ...],
@@ -155,6 +165,7 @@ def scan(
     no_progress: bool,
     explain: bool,
     timings: bool,
+    use_index: bool,
     config_path: Path | None,
     **overrides: Any,
 ) -> None:
@@ -173,12 +184,20 @@ def scan(
     from dedup.pipeline import scan as run_scan
     from dedup.render import terminal
 
+    with_baseline = overrides.get("baseline") is not None
     settings = load_settings(config_path, overrides)
     err = terminal.console(stderr=True)
     with terminal.progress_bar(err) as progress:
         report = run_scan(
-            paths, settings, progress=None if no_progress else progress, keep_texts=explain and not as_json
+            paths,
+            settings,
+            progress=None if no_progress else progress,
+            keep_texts=explain and not as_json,
+            use_index=use_index,
+            warn=lambda message: terminal.warn(err, message),
         )
+    if with_baseline:
+        report = _without_accepted(report, settings)
     for skipped in report.skipped:
         terminal.warn(err, f"skipped {skipped.path}: {skipped.reason}")
     if timings:
@@ -227,6 +246,117 @@ def compare(file_a: str, file_b: str, as_json: bool, config_path: Path | None, *
         click.echo(dumps(result), nl=False)
     else:
         terminal.render_comparison(result, terminal.console())
+    sys.exit(result.return_code)
+
+
+def _without_accepted(report: Any, settings: Any) -> Any:
+    """The report less the pairs accepted in the baseline file (clusters rebuilt from the rest)."""
+    import dataclasses
+
+    from dedup.baseline import load_baseline, new_pairs
+    from dedup.cluster import clusters
+
+    accepted = load_baseline(Path(settings.baseline))
+    pairs = new_pairs(report.pairs, report.documents, accepted)
+    attributions = {d.path: d.attribution for d in report.documents}
+    return dataclasses.replace(report, pairs=tuple(pairs), clusters=clusters(pairs, attributions))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@settings_options
+def index(paths: tuple[str, ...], config_path: Path | None, **overrides: Any) -> None:
+    """Build or refresh the persistent index of the documents under PATHS.
+
+    The index (folder --index-dir, default .dedup/, git-ignored by a .gitignore inside it) keeps each
+    document's shingles and fingerprints keyed by path and content hash; a refresh re-reads only
+    added and changed files and forgets deleted ones.
+
+    Example:
+
+    \b
+        dedup index articles/
+        dedup scan articles/ --index
+    """
+    import time
+
+    from dedup.pipeline import build_index
+    from dedup.render import terminal
+
+    settings = load_settings(config_path, overrides)
+    err = terminal.console(stderr=True)
+    started = time.perf_counter()
+    stats, total = build_index(paths, settings, warn=lambda message: terminal.warn(err, message))
+    for skipped in stats.skipped:
+        terminal.warn(err, f"skipped {skipped.path}: {skipped.reason}")
+    click.echo(
+        f"index {settings.index}: {total} documents ({stats.added} added, {stats.changed} changed, "
+        f"{stats.removed} removed, {stats.unchanged} unchanged) in {time.perf_counter() - started:.1f} s",
+        err=True,
+    )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("--baseline", metavar="FILE", help="Where to write. [default: .dedup-baseline.json]")
+@settings_options
+def baseline(paths: tuple[str, ...], config_path: Path | None, **overrides: Any) -> None:
+    """Accept every pair found under PATHS: write them to the baseline file (--baseline).
+
+    The hook and `scan --baseline FILE` then report only pairs not in it. Pairs are keyed by the
+    sha256 of both files, so edits to other documents leave the file unchanged and a renamed file
+    keeps its acceptance. Commit the file.
+
+    Example:
+
+    \b
+        dedup baseline articles/
+        git add .dedup-baseline.json
+    """
+    from dedup.baseline import write_baseline
+    from dedup.pipeline import scan as run_scan
+    from dedup.render import terminal
+
+    settings = load_settings(config_path, overrides)
+    err = terminal.console(stderr=True)
+    report = run_scan(
+        paths, settings, explain_spans=False, use_index=True, warn=lambda message: terminal.warn(err, message)
+    )
+    count = write_baseline(Path(settings.baseline), report.pairs, report.documents)
+    click.echo(f"wrote {count} accepted pair{'s' if count != 1 else ''} to {settings.baseline}", err=True)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=str))
+@click.option(
+    "--corpus",
+    "corpus",
+    multiple=True,
+    metavar="DIR",
+    help="Folder of the corpus to compare with (repeatable). [default: corpus in [tool.dedup]]",
+)
+@settings_options
+def hook(files: tuple[str, ...], corpus: tuple[str, ...], config_path: Path | None, **overrides: Any) -> None:
+    """Pre-commit check: fail when a changed FILE duplicates a document of the corpus.
+
+    Each file is compared with every document of the corpus folders through the index, not only
+    with the other files of this call. Pairs accepted in the baseline file (--baseline) pass. Exit
+    code 1 when a new pair is found, 0 otherwise.
+
+    Example:
+
+    \b
+        dedup hook articles/new-story.txt --corpus articles
+    """
+    from dedup.hook import check
+    from dedup.render import terminal
+
+    settings = load_settings(config_path, overrides)
+    err = terminal.console(stderr=True)
+    result = check(files, settings, corpus=corpus, warn=lambda message: terminal.warn(err, message))
+    for skipped in result.skipped:
+        terminal.warn(err, f"skipped {skipped.path}: {skipped.reason}")
+    terminal.render_findings(result, settings.baseline, settings.corpus or corpus, terminal.console())
     sys.exit(result.return_code)
 
 

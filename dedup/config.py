@@ -57,6 +57,12 @@ class Settings:
     """Files larger than this are skipped with a warning."""
     jobs: int = 0
     """Worker processes; 0 means one per core."""
+    corpus: tuple[str, ...] = ()
+    """Folders the pre-commit hook compares changed files against."""
+    baseline: str = ".dedup-baseline.json"
+    """File of accepted pairs (written by `dedup baseline`, read by the hook and `scan --baseline`)."""
+    index: str = ".dedup"
+    """Folder of the persistent index."""
 
     def __post_init__(self) -> None:
         validate(self)
@@ -68,11 +74,12 @@ class Settings:
     def as_dict(self) -> dict[str, object]:
         """The settings that shape results, as plain JSON-ready values, in field order.
 
-        ``jobs`` is left out: results are the same whatever the number of processes.
+        ``jobs`` is left out (results are the same whatever the number of processes), and so are the
+        hook's file locations.
         """
         out: dict[str, object] = {}
         for f in fields(self):
-            if f.name == "jobs":
+            if f.name in _NOT_RESULTS:
                 continue
             value = getattr(self, f.name)
             out[f.name] = list(value) if isinstance(value, tuple) else value
@@ -82,6 +89,8 @@ class Settings:
         """The number of worker processes to use."""
         return self.jobs if self.jobs > 0 else max(1, os.cpu_count() or 1)
 
+
+_NOT_RESULTS = frozenset({"jobs", "corpus", "baseline", "index"})
 
 _INT_RANGES = {
     "shingle_size": (1, 50),
@@ -116,10 +125,15 @@ def validate(settings: Settings) -> None:
             raise ConfigError(f"{_option(name)} must be a number, got {value!r}")
         if not 0.0 < float(value) <= 1.0:
             raise ConfigError(f"{_option(name)} must be above 0 and at most 1, got {value}")
-    for name in ("include", "exclude"):
+    for name in ("include", "exclude", "corpus"):
         value = getattr(settings, name)
         if not isinstance(value, tuple) or not all(isinstance(v, str) and v for v in value):
-            raise ConfigError(f"{_option(name)} must be a list of glob patterns, got {value!r}")
+            kind = "folders" if name == "corpus" else "glob patterns"
+            raise ConfigError(f"{_option(name)} must be a list of {kind}, got {value!r}")
+    for name in ("baseline", "index"):
+        value = getattr(settings, name)
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{_option(name)} must be a path, got {value!r}")
     if settings.shingle_size > settings.window:
         raise ConfigError("--window must be at least --shingle-size")
 
@@ -142,11 +156,12 @@ def settings_from_mapping(values: dict[str, Any], source: str) -> dict[str, Any]
         if name not in FIELD_NAMES:
             known = ", ".join(sorted(n.replace("_", "-") for n in FIELD_NAMES))
             raise ConfigError(f"{source}: unknown key {key!r} in [tool.dedup] (known: {known})")
-        if name in ("include", "exclude"):
+        if name in ("include", "exclude", "corpus"):
             if isinstance(value, str):
                 value = [value]
             if not isinstance(value, list):
-                raise ConfigError(f"{source}: {key} must be a list of glob patterns")
+                kind = "folders" if name == "corpus" else "glob patterns"
+                raise ConfigError(f"{source}: {key} must be a list of {kind}")
             value = tuple(value)
         out[name] = value
     return out

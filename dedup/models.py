@@ -103,9 +103,9 @@ class Pair:
     shared_words_a: int
     shared_words_b: int
     longest_passage: int
-    """Words in the longest run of consecutive shared shingles outside quotation marks (the longer of
-    the runs in ``a`` and in ``b``; text quoted in both documents is a shared quotation, not a
-    copied passage)."""
+    """Words in the longest run of consecutive shared shingles (the longer of the runs in ``a`` and
+    in ``b``), leaving out runs that lie wholly inside quotation marks in both documents: those are
+    a shared quotation, not a copied passage."""
     explanation: Explanation | None = None
 
     @property

@@ -23,6 +23,7 @@ from dedup.cluster import clusters
 from dedup.config import Settings
 from dedup.errors import InputError
 from dedup.explain import explain
+from dedup.index import Index, RefreshStats, open_index
 from dedup.models import Comparison, Pair, Report, Skipped
 from dedup.prepare import Prepared, prepare_batch
 from dedup.shingle import U64, member, sorted_unique
@@ -191,12 +192,16 @@ def scan(
     progress: Progress | None = None,
     explain_spans: bool = True,
     keep_texts: bool = False,
+    use_index: bool = False,
+    warn: Callable[[str], None] = lambda message: None,
 ) -> Report:
     """Find every identical, near-duplicate, contained and overlapping pair under ``paths``.
 
     With ``explain_spans`` (the default) every pair carries its explanation: shared and divergent
     spans, labelled, and a verdict on which document is the original. With ``keep_texts`` the
-    report also holds the texts of the documents in pairs, for views that print them.
+    report also holds the texts of the documents in pairs, for views that print them. With
+    ``use_index`` the persistent index (``settings.index``) supplies every unchanged document, so
+    only added and changed files are read; the results are the same.
 
     Example::
 
@@ -212,8 +217,27 @@ def scan(
     sources = discover([str(p) for p in paths], settings, cwd)
     clock = _lap(timings, "discover", started)
     jobs = settings.effective_jobs()
-    with ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(sources) > BATCH else _inline() as pool:
-        return _scan(sources, settings, pool, progress, explain_spans, keep_texts, timings, clock, started)
+    index = open_index(cwd / settings.index, cwd, settings, warn) if use_index else None
+    try:
+        with (
+            ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(sources) > BATCH else _inline() as pool
+        ):
+            return _scan(
+                sources,
+                settings,
+                pool,
+                progress,
+                explain_spans,
+                keep_texts,
+                timings,
+                clock,
+                started,
+                index,
+                [str(p) for p in paths],
+            )
+    finally:
+        if index is not None:
+            index.close()
 
 
 @contextmanager
@@ -231,8 +255,13 @@ def _scan(
     timings: dict[str, float],
     clock: float,
     started: float,
+    index: Index | None = None,
+    paths: Sequence[str] = (),
 ) -> Report:
-    results = prepare_all(sources, settings, progress, pool)
+    if index is not None:
+        results, _ = prepare_with_index(sources, settings, index, pool, prune_under=paths)
+    else:
+        results = prepare_all(sources, settings, progress, pool)
     clock = _lap(timings, "read+shingle", clock)
     # Millions of long-lived records now sit on the heap; without this every later garbage
     # collection would walk them all again (measured: the explain stage ran 2.5 times slower).
@@ -340,4 +369,75 @@ def compare(
         dataclasses.replace(pair, explanation=explanation),
         settings.as_dict(),
         texts,
+    )
+
+
+def prepare_with_index(
+    sources: Sequence[Source],
+    settings: Settings,
+    index: Index,
+    pool: Executor | None = None,
+    prune_under: Sequence[str] = (),
+) -> tuple[list[Prepared | Skipped], RefreshStats]:
+    """Records for ``sources`` from the index, re-reading only files that changed since it last saw
+    them. Files that cannot be read come back as Skipped records, as in a plain scan."""
+    stats = index.refresh(
+        sources, lambda todo: prepare_all(todo, settings, None, pool), prune_under=prune_under
+    )
+    loaded = index.load(sources)
+    skipped = {s.path: s for s in stats.skipped}
+    out: list[Prepared | Skipped] = []
+    for source, record in zip(sources, loaded, strict=True):
+        if record is not None:
+            out.append(record)
+        elif source.display in skipped:
+            out.append(skipped[source.display])
+        else:
+            # Unchanged since an earlier run that skipped it: read it again for the reason.
+            out.extend(prepare_batch([source], settings.shingle_size, settings.max_bytes))
+    return out, stats
+
+
+def build_index(
+    paths: Sequence[str | Path],
+    settings: Settings | None = None,
+    *,
+    cwd: Path | None = None,
+    warn: Callable[[str], None] = lambda message: None,
+) -> tuple[RefreshStats, int]:
+    """Build or refresh the index (``settings.index``) for the documents under ``paths``, and learn
+    the corpus's boilerplate from everything it holds. Returns what changed and the document count.
+
+    Example::
+
+        from dedup.pipeline import build_index
+        stats, total = build_index(["articles/"])
+    """
+    settings = settings or Settings()
+    cwd = cwd or Path.cwd()
+    sources = discover([str(p) for p in paths], settings, cwd)
+    index = open_index(cwd / settings.index, cwd, settings, warn)
+    try:
+        jobs = settings.effective_jobs()
+        with (
+            ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(sources) > BATCH else _inline() as pool
+        ):
+            stats = index.refresh(
+                sources,
+                lambda todo: prepare_all(todo, settings, None, pool),
+                prune_under=[str(p) for p in paths],
+            )
+        if stats.added or stats.changed or stats.removed or index.boilerplate_is_stale():
+            learn_boilerplate(index, settings)
+        return stats, index.count()
+    finally:
+        index.close()
+
+
+def learn_boilerplate(index: Index, settings: Settings) -> None:
+    """Learn the boilerplate shingles of everything in the index, and store them there."""
+    records = index.all_records()
+    distinct = [sorted_unique(p.shingles) for p in records]
+    index.set_boilerplate(
+        boilerplate_shingles(distinct, settings.boilerplate_docs, settings.boilerplate_share)
     )

@@ -20,7 +20,7 @@ import regex
 
 from dedup.models import Token
 
-TOKENIZER_VERSION = 1
+TOKENIZER_VERSION = 2
 """Bumped whenever the words produced for some text change (indexes record it)."""
 
 _LETTER = r"(?:(?!\u02bc)[\p{L}\p{N}\p{M}])"  # U+02BC is a letter to Unicode but an apostrophe here

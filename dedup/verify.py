@@ -43,10 +43,16 @@ def sketched(
 
 
 def _passage(mask: npt.NDArray[np.bool_], doc: Sketched, k: int) -> int:
-    """Words in the longest shared passage outside quotation marks."""
-    if doc.quoted is not None:
-        mask = mask & ~doc.quoted
-    return shingle_words(longest_run(mask), doc.words, k)
+    """Words in the longest run of shared shingles that is not wholly inside quotation marks."""
+    if doc.quoted is None or not mask.any():
+        return shingle_words(longest_run(mask), doc.words, k)
+    padded = np.concatenate(([False], mask, [False]))
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    starts, ends = edges[::2], edges[1::2]
+    quoted_before = np.concatenate(([0], np.cumsum(doc.quoted)))
+    all_quoted = (quoted_before[ends] - quoted_before[starts]) == (ends - starts)
+    lengths = (ends - starts)[~all_quoted]
+    return shingle_words(int(lengths.max()) if len(lengths) else 0, doc.words, k)
 
 
 def longest_run(mask: npt.NDArray[np.bool_]) -> int:
@@ -111,7 +117,7 @@ def measure(a: Sketched, b: Sketched, settings: Settings) -> Pair:
     mask_a = member(a.sequence, shared)
     mask_b = member(b.sequence, shared)
     # Two reports that quote the same speaker share the quotation, not each other's text: a shared
-    # passage counts where at least one of the two documents does not quote it.
+    # run that lies wholly inside quotation marks in both documents is not a copied passage.
     passage = max(_passage(mask_a, a, k), _passage(mask_b, b, k))
     relation = relation_of(identical, jaccard, max(a_in_b, b_in_a), passage, settings)
     return Pair(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -7,7 +9,7 @@ from hypothesis import strategies as st
 
 from dedup.config import Settings
 from dedup.models import Pair
-from dedup.verify import Sketched, covered_words, longest_run, relation_of, sketched, verify
+from dedup.verify import Sketched, covered_words, longest_run, measure, relation_of, sketched, verify
 
 K = 5
 # Explicit thresholds: these tests check the rules, not the defaults (which the README justifies).
@@ -282,3 +284,21 @@ def test_covered_words_matches_naive(k: int, data: st.DataObject) -> None:
     width = min(k, words)
     covered = {w for i, m in enumerate(mask) if m for w in range(i, i + width)}
     assert covered_words(np.array(mask, dtype=bool), words, k) == len(covered)
+
+
+def test_wholly_quoted_runs_are_not_passages_but_copied_text_with_quotes_is() -> None:
+    shared = list(range(100, 160))
+    a = _doc("a.txt", _seq(range(0, 50), shared, range(200, 250)))
+    b = _doc("b.txt", _seq(range(300, 350), shared, range(400, 450)))
+    quoted_a = np.zeros(len(a.sequence), dtype=bool)
+    quoted_b = np.zeros(len(b.sequence), dtype=bool)
+    quoted_a[50:110] = quoted_b[50:110] = True  # the shared run is a quotation in both
+    qa = dataclasses.replace(a, quoted=quoted_a)
+    qb = dataclasses.replace(b, quoted=quoted_b)
+    assert measure(qa, qb, SETTINGS).longest_passage == 0
+    # Copied text that holds a quotation among unquoted words is a passage, quotes and all.
+    quoted_a[:] = quoted_b[:] = False
+    quoted_a[70:90] = quoted_b[70:90] = True
+    qa = dataclasses.replace(a, quoted=quoted_a)
+    qb = dataclasses.replace(b, quoted=quoted_b)
+    assert measure(qa, qb, SETTINGS).longest_passage == 60 + K - 1

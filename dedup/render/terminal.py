@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import IO
+from typing import IO, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -224,3 +224,36 @@ def progress_bar(err: Console, delay: float = 0.5) -> Iterator[Callable[[str, in
         yield update
     finally:
         bar.stop()
+
+
+def render_findings(result: Any, baseline: str, corpus: Sequence[str], out: Console) -> None:
+    """The hook's report: for each changed file that duplicates a document, what, how much, why,
+    and how to accept the pair."""
+    for finding in result.findings:
+        pair = finding.pair
+        inside = pair.a_in_b if finding.path == pair.a else pair.b_in_a
+        outside = pair.b_in_a if finding.path == pair.a else pair.a_in_b
+        relation = str(pair.relation)
+        _emit(
+            out,
+            f"[{_STYLE.get(relation, 'bold')}]{escape(finding.path)}[/] duplicates {escape(finding.other)}",
+        )
+        _emit(
+            out,
+            f"  {relation}: {_pct(inside)} of this file is in {escape(finding.other)}, and "
+            f"{_pct(outside)} of that document is in this file (Jaccard {pair.jaccard:.2f}; "
+            f"longest shared passage {pair.longest_passage} words)",
+        )
+        if pair.explanation is not None:
+            _emit(out, f"  differs: {escape(pair.explanation.summary)}")
+    if result.findings:
+        folders = " ".join(corpus) or "CORPUS"
+        _emit(
+            out,
+            f"To accept these pairs, run `dedup baseline {escape(folders)}` and commit {escape(baseline)}.",
+        )
+    elif result.checked:
+        out.print(
+            f"dedup: {result.checked} file{'s' if result.checked != 1 else ''} checked, no new duplicates"
+            + (f" ({result.accepted} accepted in {escape(baseline)})" if result.accepted else "")
+        )

@@ -1,0 +1,176 @@
+"""The pre-commit check: does any changed file duplicate a document already in the corpus?
+
+pre-commit passes only the changed files, perhaps split over several calls, so each file is
+compared with the whole corpus through the persistent index: the changed files are (re)indexed,
+their winnowed fingerprints find the few indexed documents that can pair with them, and every such
+candidate is verified exactly. Pairs accepted in the baseline file stay quiet.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dedup.baseline import load_baseline, new_pairs
+from dedup.config import Settings
+from dedup.errors import ConfigError
+from dedup.explain import explain
+from dedup.fingerprint import fingerprints
+from dedup.index import index_key, open_index
+from dedup.models import Document, Pair, Skipped
+from dedup.pipeline import learn_boilerplate, prepare_all, read_texts
+from dedup.prepare import Prepared
+from dedup.sources import Source, discover, display_path
+from dedup.verify import measure, sketched
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A changed file that duplicates another document, and how."""
+
+    path: str
+    other: str
+    pair: Pair
+
+
+@dataclass(frozen=True)
+class HookResult:
+    """What the check found; exit code 1 when any new pair was found."""
+
+    findings: tuple[Finding, ...]
+    checked: int
+    skipped: tuple[Skipped, ...]
+    accepted: int
+
+    @property
+    def return_code(self) -> int:
+        """1 when a changed file makes a pair the baseline does not accept, else 0."""
+        return 1 if self.findings else 0
+
+
+def check(
+    files: Sequence[str],
+    settings: Settings,
+    *,
+    corpus: Sequence[str] = (),
+    cwd: Path | None = None,
+    warn: Callable[[str], None] = lambda message: None,
+) -> HookResult:
+    """Compare each of ``files`` with every document of the corpus folders.
+
+    The corpus is ``corpus`` or, when empty, ``settings.corpus`` (``[tool.dedup] corpus``); a
+    ConfigError when neither names one. The first run builds the index of the whole corpus.
+    """
+    cwd = cwd or Path.cwd()
+    roots = list(corpus) or list(settings.corpus)
+    if not roots:
+        raise ConfigError("no corpus to compare with: give --corpus DIR or set corpus in [tool.dedup]")
+    for root in roots:
+        if not (cwd / root).is_dir():
+            raise ConfigError(f"corpus folder does not exist: {root}")
+    existing = [f for f in files if (cwd / f).is_file()]
+    changed = discover(existing, settings, cwd) if existing else []
+    index = open_index(cwd / settings.index, cwd, settings, warn)
+    try:
+
+        def prepare(todo: Sequence[Source]) -> list[Prepared | Skipped]:
+            return prepare_all(todo, settings)
+
+        root_keys = [index_key(cwd / r, cwd) for r in roots]
+        indexed_under = index.count()
+        if indexed_under == 0:
+            warn(f"building the index of {', '.join(roots)} (first run; later runs read only changes)")
+            index.refresh(discover(roots, settings, cwd), prepare, prune_under=roots)
+        stats = index.refresh(changed, prepare)
+        if index.boilerplate_is_stale():
+            learn_boilerplate(index, settings)
+        boilerplate = index.boilerplate()
+        records = index.load(changed)
+        pairs: dict[tuple[str, str], Pair] = {}
+        documents: dict[str, Document] = {}
+        for source, record in zip(changed, records, strict=True):
+            if record is None:
+                continue
+            documents[record.document.path] = record.document
+            own_key = index_key(source.path, cwd)
+            keys = [
+                k
+                for k in index.candidates(
+                    fingerprints(record.shingles, settings.window, boilerplate), own_key
+                )
+                if any(_below(k, r) for r in root_keys)
+            ]
+            others = [
+                Source(index.path_of(k), display_path(os.path.relpath(index.path_of(k), cwd))) for k in keys
+            ]
+            # A candidate may have changed on disk since it was indexed: bring those few up to date.
+            index.refresh(others, prepare)
+            mine = sketched(
+                record.document.path,
+                record.shingles,
+                record.document.words,
+                record.text_hash,
+                boilerplate,
+                record.quoted,
+            )
+            for other_source, other in zip(others, index.load(others), strict=True):
+                if other is None or other_source.display == record.document.path:
+                    continue
+                documents[other.document.path] = other.document
+                theirs = sketched(
+                    other.document.path,
+                    other.shingles,
+                    other.document.words,
+                    other.text_hash,
+                    boilerplate,
+                    other.quoted,
+                )
+                a, b = sorted((mine, theirs), key=lambda s: s.path)
+                pair = measure(a, b, settings)
+                if pair.relation is not None:
+                    pairs[(pair.a, pair.b)] = pair
+        accepted = load_baseline(cwd / settings.baseline)
+        found = sorted(pairs.values(), key=lambda p: (p.a, p.b))
+        fresh = new_pairs(found, list(documents.values()), accepted)
+        findings = _explained(fresh, changed, settings, boilerplate, cwd)
+        return HookResult(tuple(findings), len(changed), stats.skipped, len(found) - len(fresh))
+    finally:
+        index.close()
+
+
+def _below(key: str, root: str) -> bool:
+    return root in ("", ".") or key == root or key.startswith(root.rstrip("/") + "/")
+
+
+def _explained(
+    pairs: Sequence[Pair], changed: Sequence[Source], settings: Settings, boilerplate: np.ndarray, cwd: Path
+) -> list[Finding]:
+    """Each new pair with its explanation, named from the changed file's side."""
+    paths = {p for pair in pairs for p in (pair.a, pair.b)}
+    texts = read_texts([Source(cwd / p, p) for p in sorted(paths)], settings.max_bytes)
+    changed_paths = {s.display for s in changed}
+    out = []
+    for pair in pairs:
+        if pair.a in texts and pair.b in texts:
+            exp = explain(
+                pair.a,
+                texts[pair.a],
+                pair.b,
+                texts[pair.b],
+                shingle_size=settings.shingle_size,
+                contained=settings.contained,
+                a_in_b=pair.a_in_b,
+                b_in_a=pair.b_in_a,
+                boilerplate=boilerplate,
+            )
+            pair = dataclasses.replace(pair, explanation=exp)
+        mine, other = (
+            (pair.b, pair.a) if pair.b in changed_paths and pair.a not in changed_paths else (pair.a, pair.b)
+        )
+        out.append(Finding(mine, other, pair))
+    return out

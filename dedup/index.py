@@ -1,0 +1,417 @@
+"""A persistent index of prepared documents: SQLite in a folder (``.dedup/`` by default).
+
+Each document's shingles, word count, hashes and winnowed fingerprints are kept, keyed by its
+path and content hash, so a run re-reads only files that were added or changed (size or
+modification time differ, then the content hash decides). The index records everything that shapes
+what it stores; when any of it differs from the current settings, or the file is truncated,
+corrupt or of another version, the index says so in one line and is rebuilt, never trusted.
+
+Every write is one SQLite transaction, so a crash leaves the previous state; a rebuild happens in a
+new file that replaces the old one atomically. Two processes may use one index at once: SQLite's
+locking orders their writes (each waits up to a minute for the other).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dedup.atomic import atomic_write_text
+from dedup.config import Settings
+from dedup.fingerprint import fingerprints
+from dedup.models import Document, Skipped
+from dedup.prepare import Prepared
+from dedup.shingle import U64
+from dedup.sketch import MINHASH_SCHEME
+from dedup.sources import Source
+from dedup.tokens import TOKENIZER_VERSION
+
+INDEX_VERSION = 1
+INDEX_FILE = "index.sqlite"
+WORD_HASH = "poly64-fmix64"
+MAX_FINGERPRINT_DOCS = 1000
+"""A fingerprint found in more documents than this is too common to point at a source."""
+BOILERPLATE_REFRESH = 0.05
+"""Share of documents changed since boilerplate was last learned that makes it learned again."""
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    words INTEGER NOT NULL,
+    encoding TEXT NOT NULL,
+    attribution TEXT,
+    shingles BLOB NOT NULL,
+    quoted BLOB
+);
+CREATE TABLE IF NOT EXISTS fps (fp INTEGER NOT NULL, doc INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS fps_fp ON fps (fp);
+CREATE INDEX IF NOT EXISTS fps_doc ON fps (doc);
+"""
+
+
+class IndexError_(Exception):
+    """The index file cannot be used (corrupt, truncated, another version): it will be rebuilt."""
+
+
+def signature_settings(settings: Settings) -> dict[str, object]:
+    """Everything that shapes what the index stores; a difference means a rebuild."""
+    return {
+        "index_version": INDEX_VERSION,
+        "tokenizer_version": TOKENIZER_VERSION,
+        "word_hash": WORD_HASH,
+        "shingle_size": settings.shingle_size,
+        "minhash_scheme": MINHASH_SCHEME,
+        "num_perm": settings.num_perm,
+        "seed": settings.seed,
+        "fingerprint_window": settings.window,
+        "max_bytes": settings.max_bytes,
+    }
+
+
+@dataclass(frozen=True)
+class RefreshStats:
+    """What a refresh did."""
+
+    added: int
+    changed: int
+    removed: int
+    unchanged: int
+    skipped: tuple[Skipped, ...]
+
+
+def _u64_blob(values: U64) -> bytes:
+    return np.ascontiguousarray(values, dtype=np.uint64).tobytes()
+
+
+def _i64(values: U64) -> list[int]:
+    """uint64 values as the signed 64-bit integers SQLite stores (same bits)."""
+    return [int(v) for v in np.asarray(values, dtype=np.uint64).view(np.int64)]
+
+
+def index_key(path: str | Path, root: Path) -> str:
+    """How the index names a file: its real path relative to the index's root folder."""
+    real = os.path.realpath(path)
+    rel = os.path.relpath(real, root)
+    return Path(real).as_posix() if rel.startswith("..") else Path(rel).as_posix()
+
+
+class Index:
+    """An open index. Use :func:`open_index` to get one."""
+
+    def __init__(self, folder: Path, root: Path, settings: Settings, warn: Callable[[str], None]) -> None:
+        self.folder = folder
+        self.root = root
+        self.settings = settings
+        self.warn = warn
+        self.path = folder / INDEX_FILE
+        self.conn = self._connect()
+
+    # -- opening, validating, rebuilding
+
+    def _connect(self) -> sqlite3.Connection:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        ignore = self.folder / ".gitignore"
+        if not ignore.exists():
+            atomic_write_text(ignore, "# dedup's index: local, rebuilt when needed\n*\n")
+        try:
+            conn = self._open(self.path)
+            self._validate(conn)
+            return conn
+        except (sqlite3.DatabaseError, IndexError_) as exc:
+            self.warn(f"index {self.path} cannot be used ({exc}); rebuilding it")
+            return self._rebuild()
+
+    def _open(self, path: Path) -> sqlite3.Connection:
+        conn = sqlite3.connect(path, timeout=60, isolation_level=None)
+        conn.execute("PRAGMA busy_timeout = 60000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+    def _validate(self, conn: sqlite3.Connection) -> None:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        expected = json.dumps(signature_settings(self.settings), sort_keys=True)
+        if not tables:
+            # executescript commits on its own; a crash before the signature is written leaves an
+            # index that records no settings, which the next open rebuilds.
+            conn.executescript(_SCHEMA)
+            with _transaction(conn):
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('signature', ?)", (expected,))
+            return
+        if not {"meta", "docs", "fps"} <= tables:
+            raise IndexError_("tables are missing")
+        row = conn.execute("SELECT value FROM meta WHERE key = 'signature'").fetchone()
+        if row is None:
+            raise IndexError_("it records no settings")
+        if row[0] != expected:
+            stored = json.loads(row[0])
+            now = json.loads(expected)
+            differ = sorted(k for k in set(stored) | set(now) if stored.get(k) != now.get(k))
+            raise IndexError_(f"built with other settings: {', '.join(differ)}")
+        check = conn.execute("PRAGMA quick_check").fetchone()
+        if check is None or check[0] != "ok":
+            raise IndexError_(f"integrity check failed: {check}")
+
+    def _rebuild(self) -> sqlite3.Connection:
+        # Build the new file beside the old one and swap it in, so no reader sees a half-made index.
+        fresh = self.folder / f".{INDEX_FILE}.{os.getpid()}.new"
+        for leftover in (fresh, Path(f"{fresh}-wal"), Path(f"{fresh}-shm")):
+            leftover.unlink(missing_ok=True)
+        try:
+            conn = self._open(fresh)
+            self._validate(conn)
+            conn.close()
+        except BaseException:
+            fresh.unlink(missing_ok=True)
+            raise
+        for stale in (Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+            stale.unlink(missing_ok=True)
+        os.replace(fresh, self.path)
+        conn = self._open(self.path)
+        self._validate(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.conn.close()
+
+    # -- reading
+
+    def count(self) -> int:
+        """Documents in the index."""
+        return int(self.conn.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
+
+    def load(self, sources: Sequence[Source]) -> list[Prepared | None]:
+        """The stored records of ``sources`` (None for a file the index does not hold)."""
+        keys = [index_key(s.path, self.root) for s in sources]
+        rows = {}
+        for chunk in _chunks(keys, 900):
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                "SELECT key, content_hash, text_hash, words, encoding, attribution, shingles, quoted "
+                f"FROM docs WHERE key IN ({marks})",
+                chunk,
+            ):
+                rows[row[0]] = row
+        out: list[Prepared | None] = []
+        for source, key in zip(sources, keys, strict=True):
+            row = rows.get(key)
+            out.append(None if row is None else _prepared(source.display, row))
+        return out
+
+    def boilerplate(self) -> U64:
+        """The boilerplate shingles learned when the index was last refreshed (sorted)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'boilerplate'").fetchone()
+        if row is None:
+            return np.empty(0, dtype=np.uint64)
+        return np.frombuffer(bytes.fromhex(row[0]), dtype=np.uint64).copy()
+
+    def candidates(self, prints: U64, exclude: str | None = None) -> list[str]:
+        """Keys of indexed documents sharing at least one fingerprint with ``prints``."""
+        found: dict[int, int] = {}
+        values = _i64(prints)
+        for chunk in _chunks(values, 900):
+            marks = ",".join("?" * len(chunk))
+            sql = (
+                f"SELECT fp, COUNT(*) FROM fps WHERE fp IN ({marks}) GROUP BY fp "
+                f"HAVING COUNT(*) <= {MAX_FINGERPRINT_DOCS}"
+            )
+            usable = [fp for fp, _ in self.conn.execute(sql, chunk)]
+            for sub in _chunks(usable, 900):
+                marks = ",".join("?" * len(sub))
+                for (doc,) in self.conn.execute(f"SELECT DISTINCT doc FROM fps WHERE fp IN ({marks})", sub):
+                    found[doc] = 1
+        keys: list[str] = []
+        for sub in _chunks(sorted(found), 900):
+            marks = ",".join("?" * len(sub))
+            keys.extend(k for (k,) in self.conn.execute(f"SELECT key FROM docs WHERE id IN ({marks})", sub))
+        return sorted(k for k in keys if k != exclude)
+
+    def path_of(self, key: str) -> Path:
+        """Where an indexed document is on disk."""
+        return Path(key) if os.path.isabs(key) else self.root / key
+
+    # -- writing
+
+    def refresh(
+        self,
+        sources: Sequence[Source],
+        prepare: Callable[[Sequence[Source]], list[Prepared | Skipped]],
+        *,
+        prune_under: Sequence[str | Path] = (),
+    ) -> RefreshStats:
+        """Bring the index up to date for ``sources``: re-read only files whose size or modification
+        time differ from the stored ones. Indexed files below the folders ``prune_under`` that are
+        not among ``sources`` (deleted or excluded) are removed.
+        """
+        stored = {
+            key: (doc_id, size, mtime)
+            for doc_id, key, size, mtime in self.conn.execute("SELECT id, key, size, mtime_ns FROM docs")
+        }
+        keys = [index_key(s.path, self.root) for s in sources]
+        stale: list[tuple[Source, str, int, int]] = []
+        unchanged = 0
+        for source, key in zip(sources, keys, strict=True):
+            try:
+                st = os.stat(source.path)
+            except OSError:
+                continue
+            old = stored.get(key)
+            if old is not None and old[1] == st.st_size and old[2] == st.st_mtime_ns:
+                unchanged += 1
+            else:
+                stale.append((source, key, st.st_size, st.st_mtime_ns))
+        prepared = prepare([s for s, _, _, _ in stale]) if stale else []
+        skipped = tuple(p for p in prepared if isinstance(p, Skipped))
+        added = changed = 0
+        window = self.settings.window
+        with _transaction(self.conn):
+            for (_, key, size, mtime), item in zip(stale, prepared, strict=True):
+                old = stored.get(key)
+                if isinstance(item, Skipped):
+                    if old is not None:
+                        self._delete(old[0])
+                    continue
+                self._write(key, size, mtime, item, fingerprints(item.shingles, window), old)
+                if old is None:
+                    added += 1
+                else:
+                    changed += 1
+            removed = 0
+            roots = [index_key(p, self.root) for p in prune_under]
+            present = set(keys)
+            for key, (doc_id, _, _) in stored.items():
+                if key not in present and any(_below(key, r) for r in roots):
+                    self._delete(doc_id)
+                    removed += 1
+            self._bump_changes(added + changed + removed)
+        return RefreshStats(added, changed, removed, unchanged, skipped)
+
+    def _write(
+        self, key: str, size: int, mtime: int, item: Prepared, prints: U64, old: tuple[int, int, int] | None
+    ) -> None:
+        d = item.document
+        quoted = (
+            None
+            if item.quoted is None
+            else np.packbits(item.quoted).tobytes() + len(item.quoted).to_bytes(8, "little")
+        )
+        values = (
+            size,
+            mtime,
+            d.content_hash,
+            item.text_hash,
+            d.words,
+            d.encoding,
+            d.attribution,
+            _u64_blob(item.shingles),
+            quoted,
+        )
+        if old is None:
+            cur = self.conn.execute(
+                "INSERT INTO docs (key, size, mtime_ns, content_hash, text_hash, words, encoding,"
+                " attribution, shingles, quoted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, *values),
+            )
+            doc_id = int(cur.lastrowid or 0)
+        else:
+            doc_id = old[0]
+            self.conn.execute(
+                "UPDATE docs SET size = ?, mtime_ns = ?, content_hash = ?, text_hash = ?, words = ?,"
+                " encoding = ?, attribution = ?, shingles = ?, quoted = ? WHERE id = ?",
+                (*values, doc_id),
+            )
+            self.conn.execute("DELETE FROM fps WHERE doc = ?", (doc_id,))
+        self.conn.executemany("INSERT INTO fps VALUES (?, ?)", ((fp, doc_id) for fp in _i64(prints)))
+
+    def _delete(self, doc_id: int) -> None:
+        self.conn.execute("DELETE FROM fps WHERE doc = ?", (doc_id,))
+        self.conn.execute("DELETE FROM docs WHERE id = ?", (doc_id,))
+
+    def _bump_changes(self, n: int) -> None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'changes'").fetchone()
+        total = (int(row[0]) if row else 0) + n
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('changes', ?)", (str(total),))
+
+    def boilerplate_is_stale(self) -> bool:
+        """True when boilerplate was never learned, or many documents changed since."""
+        have = self.conn.execute("SELECT value FROM meta WHERE key = 'boilerplate'").fetchone()
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'changes'").fetchone()
+        changes = int(row[0]) if row else 0
+        return have is None or changes > BOILERPLATE_REFRESH * max(1, self.count())
+
+    def set_boilerplate(self, shingles: U64) -> None:
+        """Store the corpus's boilerplate shingles, learned from all indexed documents."""
+        with _transaction(self.conn):
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('boilerplate', ?)", (_u64_blob(np.sort(shingles)).hex(),)
+            )
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('changes', '0')")
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('boilerplate_learned', ?)", (str(int(time.time())),)
+            )
+
+    def all_records(self) -> list[Prepared]:
+        """Every stored record, named by its index key (for learning boilerplate)."""
+        rows = self.conn.execute(
+            "SELECT key, content_hash, text_hash, words, encoding, attribution, shingles, quoted FROM docs "
+            "ORDER BY key"
+        )
+        return [_prepared(row[0], row) for row in rows]
+
+
+def _prepared(display: str, row: tuple[object, ...]) -> Prepared:
+    _, content_hash, text_hash, words, encoding, attribution, shingles, quoted = row
+    assert isinstance(shingles, bytes)
+    flags = None
+    if isinstance(quoted, bytes):
+        n = int.from_bytes(quoted[-8:], "little")
+        flags = np.unpackbits(np.frombuffer(quoted[:-8], dtype=np.uint8))[:n].astype(bool)
+    document = Document(
+        display,
+        str(content_hash),
+        int(str(words)),
+        str(encoding),
+        None if attribution is None else str(attribution),
+    )
+    return Prepared(document, np.frombuffer(shingles, dtype=np.uint64).copy(), str(text_hash), flags)
+
+
+def _below(key: str, root: str) -> bool:
+    return root in ("", ".") or key == root or key.startswith(root.rstrip("/") + "/")
+
+
+def _chunks(items: Sequence[object] | list[int], size: int) -> Iterator[list[int]]:
+    seq = list(items)
+    for i in range(0, len(seq), size):
+        yield seq[i : i + size]  # type: ignore[misc]
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def open_index(folder: Path, root: Path, settings: Settings, warn: Callable[[str], None]) -> Index:
+    """Open (creating, or rebuilding when unusable) the index in ``folder`` for files below ``root``."""
+    return Index(folder, root, settings, warn)
