@@ -21,6 +21,7 @@ time of the tree, from which it tells how many cores were busy during the hashin
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -483,32 +484,49 @@ def _git(*args: str) -> str:
     try:
         return subprocess.run(
             ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
+        ).stdout.rstrip()
     except (OSError, subprocess.CalledProcessError):
         return ""
 
 
-def machine(textdedup: str | None, load: tuple[float, float]) -> list[tuple[str, str]]:
+def code_state() -> str:
+    """The commit of the work tree and the files of dedup that differ from it (with a digest of them)."""
+    commit = _git("rev-parse", "--short", "HEAD") or "?"
+    changed = [
+        line[3:] for line in _git("status", "--porcelain", "--", "dedup", "pyproject.toml").splitlines()
+    ]
+    if not changed:
+        return f"commit {commit}"
+    digest = hashlib.sha256()
+    for name in sorted(changed):
+        path = ROOT / name
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"-"))
+    return (
+        f"commit {commit} with uncommitted changes to {', '.join(changed)} (sha256 {digest.hexdigest()[:8]})"
+    )
+
+
+def machine(textdedup: str | None, load: tuple[float, float], code: tuple[str, str]) -> list[tuple[str, str]]:
     """What the figures were measured on."""
     meminfo = Path("/proc/meminfo").read_text(encoding="ascii")
-    total_kb = int(re.search(r"MemTotal:\s+(\d+)", meminfo).group(1))  # type: ignore[union-attr]
+    total = re.search(r"MemTotal:\s+(\d+)", meminfo)
     cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
     model = re.search(r"model name\s*:\s*(.+)", cpuinfo)
-    commit = _git("rev-parse", "--short", "HEAD")
-    dirty = _git("status", "--porcelain", "--", "dedup", "pyproject.toml")
+    version = metadata.version("dedup")
+    dedup = (
+        f"{version}, {code[0]}"
+        if code[0] == code[1]
+        else f"{version}, {code[0]} at the start, {code[1]} at the end"
+    )
     return [
         (
             "CPU",
             f"{model.group(1).strip() if model else platform.processor() or '?'}, nproc {os.cpu_count()}",
         ),
-        ("memory", f"{total_kb / 1024**2:.1f} GiB"),
+        ("memory", f"{int(total.group(1)) / 1024**2:.1f} GiB" if total else "?"),
         ("OS", f"{platform.system()} {platform.release()}"),
         ("Python", platform.python_version()),
-        (
-            "dedup",
-            f"{metadata.version('dedup')} (commit {commit or '?'}"
-            f"{', with uncommitted changes to dedup/' if dirty else ''})",
-        ),
+        ("dedup", dedup),
         ("datasketch", metadata.version("datasketch")),
         ("text-dedup", textdedup or "not run (--no-peers)"),
         ("load average (1 min)", f"{load[0]:.2f} before, {load[1]:.2f} after"),
@@ -547,7 +565,7 @@ def targets(results: Sequence[SizeResult], startup: float, byhand: PeerResult | 
         Target(
             "wall time, 100,000 documents",
             f"≤ {TARGET_WALL:.0f} s",
-            _num(wall, ".1f") + " s",
+            "–" if wall is None else f"{wall:.1f} s",
             None if wall is None else wall <= TARGET_WALL,
         )
     )
@@ -635,10 +653,15 @@ def render(
     lines = [
         "# Speed and memory at corpus scale",
         "",
-        f"Measured on {when} with `{command}` (from the repository root). Every figure for dedup is the",
-        f"median of {runs} runs of `dedup scan DIR --json --timings --no-progress` as a whole process; the",
-        "peers ran once each, in the same invocation, on the same files. Nothing here is estimated",
-        "unless it says so.",
+        f"Measured on {when}, from the repository root, with",
+        "",
+        "```sh",
+        command,
+        "```",
+        "",
+        f"Every figure for dedup is the median of {runs} runs of `dedup scan DIR --json --timings",
+        "--no-progress` as a whole process; the peers ran once each, in the same invocation, on the same",
+        "files. Nothing here is estimated unless it says so.",
         "",
         "## Machine",
         "",
@@ -853,6 +876,7 @@ def main(argv: list[str] | None = None) -> None:
     command = "python " + shlex.join(sys.argv if argv is None else ["benchmarks/speed.py", *argv])
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     load_before = os.getloadavg()[0]
+    code_before = code_state()
     _log(f"load average before: {os.getloadavg()}")
 
     python = textdedup = None
@@ -877,7 +901,10 @@ def main(argv: list[str] | None = None) -> None:
     load_after = os.getloadavg()[0]
     _log(f"load average after: {os.getloadavg()}")
 
-    facts = machine(textdedup, (load_before, load_after))
+    code_after = code_state()
+    if code_after != code_before:
+        _log(f"warning: dedup's code changed during the run: {code_before} -> {code_after}")
+    facts = machine(textdedup, (load_before, load_after), (code_before, code_after))
     text = render(results, startup, byhand, facts, command, when, args.runs)
     print(text)
     for r in results:

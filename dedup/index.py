@@ -264,11 +264,14 @@ class Index:
         }
         keys = [index_key(s.path, self.root) for s in sources]
         stale: list[tuple[Source, str, int, int]] = []
+        gone: list[int] = []
         unchanged = 0
         for source, key in zip(sources, keys, strict=True):
             try:
                 st = os.stat(source.path)
-            except OSError:
+            except OSError:  # deleted or renamed since it was indexed
+                if key in stored:
+                    gone.append(stored[key][0])
                 continue
             old = stored.get(key)
             if old is not None and old[1] == st.st_size and old[2] == st.st_mtime_ns:
@@ -291,7 +294,9 @@ class Index:
                     added += 1
                 else:
                     changed += 1
-            removed = 0
+            for doc_id in gone:
+                self._delete(doc_id)
+            removed = len(gone)
             roots = [index_key(p, self.root) for p in prune_under]
             present = set(keys)
             for key, (doc_id, _, _) in stored.items():
