@@ -1,0 +1,162 @@
+"""The persistent index: incremental refresh, rebuild on damage or other settings, concurrency."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import shutil
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import SAMPLES
+
+from dedup import Settings, scan
+from dedup.cli import cli
+from dedup.index import open_index
+from dedup.models import Skipped
+from dedup.pipeline import build_index, prepare_all
+from dedup.prepare import Prepared
+from dedup.sources import Source, discover
+
+
+@pytest.fixture
+def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "articles").mkdir()
+    for sample in sorted(SAMPLES.iterdir()):
+        shutil.copy(sample, tmp_path / "articles" / sample.name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def counting_prepare(settings: Settings, seen: list[str]):  # type: ignore[no-untyped-def]
+    def prepare(todo: Sequence[Source]) -> list[Prepared | Skipped]:
+        seen.extend(s.display for s in todo)
+        return prepare_all(todo, settings)
+
+    return prepare
+
+
+def test_refresh_reads_only_changed_added_and_forgets_deleted(corpus: Path) -> None:
+    settings = Settings(jobs=1)
+    warnings: list[str] = []
+    index = open_index(corpus / ".dedup", corpus, settings, warnings.append)
+    sources = discover(["articles"], settings, corpus)
+    seen: list[str] = []
+    first = index.refresh(sources, counting_prepare(settings, seen), prune_under=["articles"])
+    assert (first.added, first.changed, first.removed) == (len(sources), 0, 0)
+    assert len(seen) == len(sources)
+    seen.clear()
+    again = index.refresh(sources, counting_prepare(settings, seen), prune_under=["articles"])
+    assert seen == [] and again.unchanged == len(sources)
+    # One edit, one new file, one deletion.
+    edited = corpus / "articles" / "alpine-glacier-survey.txt"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    (corpus / "articles" / "new.txt").write_text("A brand new short note about nothing much.\n")
+    (corpus / "articles" / "council-week-in-review.md").unlink()
+    sources = discover(["articles"], settings, corpus)
+    third = index.refresh(sources, counting_prepare(settings, seen), prune_under=["articles"])
+    assert sorted(seen) == ["articles/alpine-glacier-survey.txt", "articles/new.txt"]
+    assert (third.added, third.changed, third.removed) == (1, 1, 1)
+    assert index.count() == len(sources)
+    assert warnings == []
+    index.close()
+    assert (corpus / ".dedup" / ".gitignore").read_text(encoding="utf-8").endswith("*\n")
+
+
+def test_scan_with_index_gives_the_same_report(corpus: Path) -> None:
+    plain = scan(["articles"], Settings(jobs=1))
+    first = scan(["articles"], Settings(jobs=1), use_index=True)
+    second = scan(["articles"], Settings(jobs=1), use_index=True)  # everything from the index now
+    assert plain.pairs == first.pairs == second.pairs
+    assert plain.documents == second.documents
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncate", "empty-tables"])
+def test_damaged_index_is_reported_and_rebuilt(corpus: Path, damage: str) -> None:
+    build_index(["articles"], Settings(jobs=1))
+    path = corpus / ".dedup" / "index.sqlite"
+    if damage == "garbage":
+        path.write_bytes(b"this is not a database" * 100)
+    elif damage == "truncate":
+        path.write_bytes(path.read_bytes()[:1500])
+    else:
+        with sqlite3.connect(path) as conn:
+            conn.execute("DROP TABLE fps")
+    warnings: list[str] = []
+    stats, total = build_index(["articles"], Settings(jobs=1), warn=warnings.append)
+    assert len(warnings) == 1 and "cannot be used" in warnings[0] and "rebuilding" in warnings[0]
+    assert total == len(list((corpus / "articles").iterdir()))
+    assert stats.added == total
+
+
+def test_other_settings_rebuild_the_index_and_say_why(corpus: Path) -> None:
+    build_index(["articles"], Settings(jobs=1))
+    warnings: list[str] = []
+    build_index(["articles"], Settings(jobs=1, shingle_size=4), warn=warnings.append)
+    assert len(warnings) == 1 and "shingle_size" in warnings[0]
+    warnings.clear()
+    build_index(["articles"], Settings(jobs=1, shingle_size=4), warn=warnings.append)
+    assert warnings == []
+
+
+def test_index_records_everything_that_shapes_it(corpus: Path) -> None:
+    build_index(["articles"], Settings(jobs=1))
+    with sqlite3.connect(corpus / ".dedup" / "index.sqlite") as conn:
+        signature = json.loads(conn.execute("SELECT value FROM meta WHERE key = 'signature'").fetchone()[0])
+    for key in ("shingle_size", "num_perm", "seed", "minhash_scheme", "tokenizer_version", "index_version"):
+        assert key in signature
+
+
+def _refresh_in_process(root: str) -> int:
+    stats, total = build_index(["articles"], Settings(jobs=1), cwd=Path(root))
+    return total
+
+
+def test_two_processes_at_once(corpus: Path) -> None:
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(2) as pool:
+        totals = pool.map(_refresh_in_process, [str(corpus)] * 4)
+    expected = len(list((corpus / "articles").iterdir()))
+    assert totals == [expected] * 4
+    with sqlite3.connect(corpus / ".dedup" / "index.sqlite") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT COUNT(*) FROM docs").fetchone()[0] == expected
+
+
+def test_index_command_and_scan_index_flag(corpus: Path) -> None:
+    done = CliRunner().invoke(cli, ["index", "articles"])
+    assert done.exit_code == 0, done.stderr
+    assert "8 documents (8 added" in done.stderr
+    again = CliRunner().invoke(cli, ["index", "articles"])
+    assert "(0 added, 0 changed, 0 removed, 8 unchanged)" in again.stderr
+    scanned = CliRunner().invoke(cli, ["scan", "articles", "--index", "--json"])
+    assert scanned.exit_code == 1
+    assert json.loads(scanned.stdout)["summary"]["pairs"]["contained"] == 3
+
+
+def test_scan_baseline_reports_only_new_pairs(corpus: Path) -> None:
+    done = CliRunner().invoke(cli, ["baseline", "articles"])
+    assert done.exit_code == 0 and "wrote 6 accepted pairs" in done.stderr
+    quiet = CliRunner().invoke(cli, ["scan", "articles", "--baseline", ".dedup-baseline.json", "--json"])
+    assert quiet.exit_code == 0 and json.loads(quiet.stdout)["pairs"] == []
+    shutil.copy(SAMPLES / "iran-russia-pact_reprint.txt", corpus / "articles" / "another-copy.txt")
+    loud = CliRunner().invoke(cli, ["scan", "articles", "--baseline", ".dedup-baseline.json", "--json"])
+    assert loud.exit_code == 1
+    assert all("another-copy.txt" in (p["a"] + p["b"]) for p in json.loads(loud.stdout)["pairs"])
+
+
+def test_bad_baseline_file_is_a_usage_error(corpus: Path) -> None:
+    (corpus / "bad.json").write_text("{not json", encoding="utf-8")
+    done = CliRunner().invoke(cli, ["scan", "articles", "--baseline", "bad.json"])
+    assert done.exit_code == 2 and "cannot read the baseline" in done.stderr
+    (corpus / "old.json").write_text('{"version": 99, "pairs": []}', encoding="utf-8")
+    done = CliRunner().invoke(cli, ["scan", "articles", "--baseline", "old.json"])
+    assert done.exit_code == 2 and "not a dedup baseline of version 1" in done.stderr
+
+
+def test_hook_without_a_corpus_is_a_usage_error(corpus: Path) -> None:
+    done = CliRunner().invoke(cli, ["hook", "articles/alpine-glacier-survey.txt"])
+    assert done.exit_code == 2 and "no corpus to compare with" in done.stderr
