@@ -284,7 +284,12 @@ class Index:
         window = self.settings.window
         with _transaction(self.conn):
             for (_, key, size, mtime), item in zip(stale, prepared, strict=True):
-                old = stored.get(key)
+                # Look again inside the transaction: another process may have written this file
+                # since we read the table.
+                row = self.conn.execute(
+                    "SELECT id, size, mtime_ns FROM docs WHERE key = ?", (key,)
+                ).fetchone()
+                old = None if row is None else (int(row[0]), int(row[1]), int(row[2]))
                 if isinstance(item, Skipped):
                     if old is not None:
                         self._delete(old[0])
