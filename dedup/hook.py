@@ -21,7 +21,7 @@ from dedup.config import Settings
 from dedup.errors import ConfigError
 from dedup.explain import explain
 from dedup.fingerprint import fingerprints
-from dedup.index import index_key, open_index
+from dedup.index import Index, index_key, with_index
 from dedup.models import Document, Pair, Skipped
 from dedup.pipeline import learn_boilerplate, prepare_all, read_texts
 from dedup.prepare import Prepared
@@ -75,9 +75,8 @@ def check(
             raise ConfigError(f"corpus folder does not exist: {root}")
     existing = [f for f in files if (cwd / f).is_file()]
     changed = discover(existing, settings, cwd) if existing else []
-    index = open_index(cwd / settings.index, cwd, settings, warn)
-    try:
 
+    def run(index: Index) -> HookResult:
         def prepare(todo: Sequence[Source]) -> list[Prepared | Skipped]:
             return prepare_all(todo, settings)
 
@@ -139,8 +138,8 @@ def check(
         fresh = new_pairs(found, list(documents.values()), accepted)
         findings = _explained(fresh, changed, settings, boilerplate, cwd)
         return HookResult(tuple(findings), len(changed), stats.skipped, len(found) - len(fresh))
-    finally:
-        index.close()
+
+    return with_index(cwd / settings.index, cwd, settings, warn, run)
 
 
 def _below(key: str, root: str) -> bool:

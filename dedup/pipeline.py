@@ -23,7 +23,7 @@ from dedup.cluster import clusters
 from dedup.config import Settings
 from dedup.errors import InputError
 from dedup.explain import explain
-from dedup.index import Index, RefreshStats, open_index
+from dedup.index import Index, RefreshStats, with_index
 from dedup.models import Comparison, Pair, Report, Skipped
 from dedup.prepare import Prepared, prepare_batch
 from dedup.shingle import U64, member, sorted_unique
@@ -217,8 +217,8 @@ def scan(
     sources = discover([str(p) for p in paths], settings, cwd)
     clock = _lap(timings, "discover", started)
     jobs = settings.effective_jobs()
-    index = open_index(cwd / settings.index, cwd, settings, warn) if use_index else None
-    try:
+
+    def run(index: Index | None) -> Report:
         with (
             ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(sources) > BATCH else _inline() as pool
         ):
@@ -235,9 +235,10 @@ def scan(
                 index,
                 [str(p) for p in paths],
             )
-    finally:
-        if index is not None:
-            index.close()
+
+    if use_index:
+        return with_index(cwd / settings.index, cwd, settings, warn, run)
+    return run(None)
 
 
 @contextmanager
@@ -416,8 +417,8 @@ def build_index(
     settings = settings or Settings()
     cwd = cwd or Path.cwd()
     sources = discover([str(p) for p in paths], settings, cwd)
-    index = open_index(cwd / settings.index, cwd, settings, warn)
-    try:
+
+    def run(index: Index) -> tuple[RefreshStats, int]:
         jobs = settings.effective_jobs()
         with (
             ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(sources) > BATCH else _inline() as pool
@@ -430,8 +431,8 @@ def build_index(
         if stats.added or stats.changed or stats.removed or index.boilerplate_is_stale():
             learn_boilerplate(index, settings)
         return stats, index.count()
-    finally:
-        index.close()
+
+    return with_index(cwd / settings.index, cwd, settings, warn, run)
 
 
 def learn_boilerplate(index: Index, settings: Settings) -> None:

@@ -1,0 +1,144 @@
+"""How fast the pre-commit hook and index refresh are on a large corpus (a benchmark, not a test).
+
+Generates (once) a corpus with benchmarks/gencorpus.py, builds the index, then measures as whole
+processes, each the median of several runs:
+
+* `dedup hook FILE --corpus CORPUS` for one edited file, with the index already built (the
+  target: under 1 s including start-up), and for one new file that reprints a corpus document
+  (which the hook must report);
+* `dedup index CORPUS` after 100 files changed (the target: under 5 s);
+* `dedup --help`, the start-up baseline measured in the same run.
+
+    python benchmarks/hook_speed.py                  # 100,000 documents
+    python benchmarks/hook_speed.py --docs 10000 --runs 3 --no-write
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from gencorpus import generate  # noqa: E402
+
+DEDUP = str(Path(sys.executable).parent / "dedup")
+
+
+def timed(args: list[str], cwd: Path) -> tuple[float, int, str]:
+    """Wall seconds, exit code and stderr+stdout tail of one command."""
+    started = time.perf_counter()
+    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
+    return time.perf_counter() - started, done.returncode, (done.stdout + done.stderr)[-3000:]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--workdir", type=Path, default=ROOT / "benchmarks" / "work")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    work = args.workdir / f"hook-{args.docs}"
+    corpus = work / "corpus"
+    if not corpus.is_dir():
+        work.mkdir(parents=True, exist_ok=True)
+        generate(corpus, args.docs)
+    lines: list[str] = []
+
+    def emit(line: str = "") -> None:
+        print(line, flush=True)
+        lines.append(line)
+
+    files = sorted(corpus.rglob("*.txt"))
+    build, code, tail = timed([DEDUP, "index", "corpus"], work)
+    assert code == 0, tail
+    again, code, tail = timed([DEDUP, "index", "corpus"], work)
+    startup = statistics.median(timed([DEDUP, "--help"], work)[0] for _ in range(args.runs))
+
+    # One edited file, checked against the whole corpus.
+    target = files[len(files) // 2]
+    original = target.read_bytes()
+    hook_edit = []
+    try:
+        for run in range(args.runs):
+            target.write_bytes(original + f"\nAn editor's note, revision {run}.\n".encode())
+            seconds, code, tail = timed(
+                [DEDUP, "hook", str(target.relative_to(work)), "--corpus", "corpus"], work
+            )
+            assert code == 0, tail
+            hook_edit.append(seconds)
+    finally:
+        target.write_bytes(original)
+    # A new file that reprints a corpus document: it must be reported.
+    reprint = corpus / "zz-new" / "reprint.txt"
+    reprint.parent.mkdir(exist_ok=True)
+    hook_new = []
+    try:
+        for run in range(args.runs):
+            reprint.write_bytes(
+                b"Reprinted from Elsewhere\n" + files[7].read_bytes() + f"\nRun {run}.\n".encode()
+            )
+            seconds, code, tail = timed(
+                [DEDUP, "hook", str(reprint.relative_to(work)), "--corpus", "corpus"], work
+            )
+            assert code == 1 and "duplicates corpus/" in tail, tail
+            hook_new.append(seconds)
+    finally:
+        shutil.rmtree(reprint.parent)
+    # 100 changed files, then a refresh.
+    changed = files[:: max(1, len(files) // 100)][:100]
+    saved = {f: f.read_bytes() for f in changed}
+    refresh = []
+    try:
+        for run in range(max(3, args.runs // 2)):
+            for f in changed:
+                f.write_bytes(saved[f] + f"\nCorrection {run}.\n".encode())
+            seconds, code, tail = timed([DEDUP, "index", "corpus"], work)
+            assert code == 0 and "100 changed" in tail, tail
+            refresh.append(seconds)
+    finally:
+        for f, data in saved.items():
+            f.write_bytes(data)
+        timed([DEDUP, "index", "corpus"], work)
+    size = sum(p.stat().st_size for p in (work / ".dedup").iterdir() if p.is_file())
+
+    emit("# Hook and index speed")
+    emit()
+    emit(
+        f"`python benchmarks/hook_speed.py --docs {args.docs} --runs {args.runs}`: {os.cpu_count()} "
+        f"cores, Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}."
+    )
+    emit(
+        f"Corpus: {len(files):,} documents from benchmarks/gencorpus.py (seed 7). Medians of {args.runs} "
+        "runs unless said; every figure is a whole `dedup` process, start-up included."
+    )
+    emit()
+    emit("| what | seconds | target |")
+    emit("|---|---|---|")
+    emit(f"| `dedup --help` (start-up, the baseline) | {startup:.2f} | < 0.3 |")
+    emit(f"| build the index (once) | {build:.1f} | |")
+    emit(f"| refresh with nothing changed (once) | {again:.2f} | |")
+    emit(
+        f"| hook, one edited file | {statistics.median(hook_edit):.2f} "
+        f"({statistics.median(hook_edit) / startup:.1f}x start-up) | < 1 |"
+    )
+    emit(f"| hook, one new reprint (reported) | {statistics.median(hook_new):.2f} | < 1 |")
+    changed_median = statistics.median(refresh)
+    emit(f"| refresh after 100 files changed (median of {len(refresh)}) | {changed_median:.2f} | < 5 |")
+    emit()
+    emit(f"Index size on disk: {size / 1e6:.0f} MB.")
+    if not args.no_write:
+        (ROOT / "benchmarks" / "HOOK_SPEED.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
