@@ -14,6 +14,8 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
@@ -198,6 +200,14 @@ def warn(err: Console, message: str) -> None:
     err.print(f"[yellow]warning:[/] {escape(message)}")
 
 
+class _Rate(ProgressColumn):
+    """Documents per second of a task, once known."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} docs/s" if speed else "", style="dim")
+
+
 @contextmanager
 def progress_bar(err: Console, delay: float = 0.5) -> Iterator[Callable[[str, int, int], None]]:
     """A progress callback drawing a transient bar on ``err`` once a scan has run ``delay`` s."""
@@ -206,6 +216,7 @@ def progress_bar(err: Console, delay: float = 0.5) -> Iterator[Callable[[str, in
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        _Rate(),
         TimeElapsedColumn(),
         console=err,
         transient=True,
