@@ -8,7 +8,6 @@ candidate is verified exactly. Pairs accepted in the baseline file stay quiet.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,11 +18,10 @@ import numpy as np
 from dedup.baseline import load_baseline, new_pairs
 from dedup.config import Settings
 from dedup.errors import ConfigError
-from dedup.explain import explain
 from dedup.fingerprint import fingerprints
 from dedup.index import Index, index_key, with_index
 from dedup.models import Document, Pair, Skipped
-from dedup.pipeline import learn_boilerplate, prepare_all, read_texts
+from dedup.pipeline import learn_boilerplate, prepare_all, read_texts, with_explanation
 from dedup.prepare import Prepared
 from dedup.sources import Source, discover, display_path
 from dedup.verify import measure, sketched
@@ -156,18 +154,7 @@ def _explained(
     out = []
     for pair in pairs:
         if pair.a in texts and pair.b in texts:
-            exp = explain(
-                pair.a,
-                texts[pair.a],
-                pair.b,
-                texts[pair.b],
-                shingle_size=settings.shingle_size,
-                contained=settings.contained,
-                a_in_b=pair.a_in_b,
-                b_in_a=pair.b_in_a,
-                boilerplate=boilerplate,
-            )
-            pair = dataclasses.replace(pair, explanation=exp)
+            pair = with_explanation(pair, texts, settings, boilerplate)
         mine, other = (
             (pair.b, pair.a) if pair.b in changed_paths and pair.a not in changed_paths else (pair.a, pair.b)
         )

@@ -120,25 +120,29 @@ def _lap(timings: dict[str, float] | None, stage: str, since: float) -> float:
     return now
 
 
+def with_explanation(
+    pair: Pair, texts: Mapping[str, str], settings: Settings, boilerplate: U64 | None = None
+) -> Pair:
+    """The pair with its explanation attached (aligned, labelled spans, verdict, summary)."""
+    explanation = explain(
+        pair.a,
+        texts[pair.a],
+        pair.b,
+        texts[pair.b],
+        shingle_size=settings.shingle_size,
+        contained=settings.contained,
+        a_in_b=pair.a_in_b,
+        b_in_a=pair.b_in_a,
+        boilerplate=boilerplate,
+    )
+    return dataclasses.replace(pair, explanation=explanation)
+
+
 def explain_pairs(
     pairs: Sequence[Pair], texts: Mapping[str, str], settings: Settings, boilerplate: U64
 ) -> list[Pair]:
-    """The pairs with their explanations attached (aligned, labelled spans and a verdict)."""
-    out = []
-    for pair in pairs:
-        explanation = explain(
-            pair.a,
-            texts[pair.a],
-            pair.b,
-            texts[pair.b],
-            shingle_size=settings.shingle_size,
-            contained=settings.contained,
-            a_in_b=pair.a_in_b,
-            b_in_a=pair.b_in_a,
-            boilerplate=boilerplate,
-        )
-        out.append(dataclasses.replace(pair, explanation=explanation))
-    return out
+    """The pairs with their explanations attached."""
+    return [with_explanation(pair, texts, settings, boilerplate) for pair in pairs]
 
 
 def explain_batch(
@@ -354,20 +358,10 @@ def compare(
     )
     pair = measure(a, b, settings)
     texts = read_texts(sources, settings.max_bytes)
-    explanation = explain(
-        pair.a,
-        texts[pair.a],
-        pair.b,
-        texts[pair.b],
-        shingle_size=settings.shingle_size,
-        contained=settings.contained,
-        a_in_b=pair.a_in_b,
-        b_in_a=pair.b_in_a,
-    )
     return Comparison(
         first.document,
         second.document,
-        dataclasses.replace(pair, explanation=explanation),
+        with_explanation(pair, texts, settings),
         settings.as_dict(),
         texts,
     )
