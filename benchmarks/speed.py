@@ -272,6 +272,7 @@ class DedupRun:
     score: Score
     documents: int
     load: float  # 1-minute load average just before the run
+    code: str  # dedup's code just before the run (see code_state)
 
 
 @dataclass
@@ -313,7 +314,7 @@ def run_dedup(corpus: Corpus, runs: int, scratch: Path) -> SizeResult:
     command = [dedup_executable(), "scan", target, "--json", "--timings", "--no-progress"]
     result = SizeResult(corpus, command)
     for i in range(runs):
-        load = os.getloadavg()[0]
+        load, code = os.getloadavg()[0], code_state()
         m = measure(command, scratch / f"scan-{corpus.docs}.json", scratch / f"scan-{corpus.docs}.stderr")
         err = m.stderr.read_text(encoding="utf-8", errors="replace")
         if m.code not in (0, 1):
@@ -331,6 +332,7 @@ def run_dedup(corpus: Corpus, runs: int, scratch: Path) -> SizeResult:
             score(found, corpus.planted),
             int(report["summary"]["documents"]),
             load,
+            code,
         )
         result.runs.append(run)
         _log(
@@ -506,18 +508,20 @@ def code_state() -> str:
     )
 
 
-def machine(textdedup: str | None, load: tuple[float, float], code: tuple[str, str]) -> list[tuple[str, str]]:
+def machine(
+    textdedup: str | None, load: tuple[float, float], code: Mapping[str, list[str]]
+) -> list[tuple[str, str]]:
     """What the figures were measured on."""
     meminfo = Path("/proc/meminfo").read_text(encoding="ascii")
     total = re.search(r"MemTotal:\s+(\d+)", meminfo)
     cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
     model = re.search(r"model name\s*:\s*(.+)", cpuinfo)
     version = metadata.version("dedup")
-    dedup = (
-        f"{version}, {code[0]}"
-        if code[0] == code[1]
-        else f"{version}, {code[0]} at the start, {code[1]} at the end"
-    )
+    if len(code) == 1:
+        dedup = f"{version}, {next(iter(code))}"
+    else:
+        seen = "; ".join(f"{state} (runs {', '.join(runs)})" for state, runs in code.items())
+        dedup = f"{version}; **the code changed between runs**: {seen}"
     return [
         (
             "CPU",
@@ -876,7 +880,6 @@ def main(argv: list[str] | None = None) -> None:
     command = "python " + shlex.join(sys.argv if argv is None else ["benchmarks/speed.py", *argv])
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     load_before = os.getloadavg()[0]
-    code_before = code_state()
     _log(f"load average before: {os.getloadavg()}")
 
     python = textdedup = None
@@ -901,10 +904,13 @@ def main(argv: list[str] | None = None) -> None:
     load_after = os.getloadavg()[0]
     _log(f"load average after: {os.getloadavg()}")
 
-    code_after = code_state()
-    if code_after != code_before:
-        _log(f"warning: dedup's code changed during the run: {code_before} -> {code_after}")
-    facts = machine(textdedup, (load_before, load_after), (code_before, code_after))
+    code: dict[str, list[str]] = {}
+    for r in results:
+        for i, run in enumerate(r.runs, 1):
+            code.setdefault(run.code, []).append(f"{r.corpus.docs:,} #{i}")
+    if len(code) > 1:
+        _log(f"warning: dedup's code changed between runs: {code}")
+    facts = machine(textdedup, (load_before, load_after), code)
     text = render(results, startup, byhand, facts, command, when, args.runs)
     print(text)
     for r in results:
