@@ -22,19 +22,28 @@ Key = tuple[str, str]
 
 
 def pair_key(pair: Pair, hashes: Mapping[str, str]) -> Key:
-    """The content key of a pair: both documents' sha256, in sorted order."""
+    """The content key of a pair: both documents' sha256, in sorted order.
+
+    Two copies of the same bytes have the same hash, so accepting one identical pair by content
+    alone would accept every later copy too; those pairs are keyed by their paths as well.
+    """
     a, b = hashes[pair.a], hashes[pair.b]
+    if a == b:
+        return (f"{a}@{pair.a}", f"{b}@{pair.b}")
     return (a, b) if a <= b else (b, a)
 
 
 def baseline_text(pairs: Sequence[Pair], documents: Sequence[Document]) -> str:
     """The baseline file for ``pairs``, as text (stable: same pairs, same bytes)."""
     hashes = {d.path: d.content_hash for d in documents}
-    entries = {}
+    entries: dict[Key, dict[str, object]] = {}
     for pair in pairs:
         key = pair_key(pair, hashes)
         paths = [pair.a, pair.b] if hashes[pair.a] <= hashes[pair.b] else [pair.b, pair.a]
         entries[key] = {"sha256": list(key), "relation": pair.relation, "paths": paths}
+        if hashes[pair.a] == hashes[pair.b]:
+            entries[key]["sha256"] = [hashes[pair.a], hashes[pair.b]]
+            entries[key]["identical_paths"] = True
     data = {
         "version": BASELINE_VERSION,
         "about": "Pairs of documents accepted as duplicates; written by `dedup baseline`. "
@@ -47,7 +56,12 @@ def baseline_text(pairs: Sequence[Pair], documents: Sequence[Document]) -> str:
 def write_baseline(path: Path, pairs: Sequence[Pair], documents: Sequence[Document]) -> int:
     """Write the baseline atomically; returns the number of accepted pairs."""
     text = baseline_text(pairs, documents)
-    atomic_write_text(path, text)
+    try:
+        atomic_write_text(path, text)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(
+            f"cannot write the baseline {path}: {getattr(exc, 'strerror', None) or exc}"
+        ) from exc
     return len(json.loads(text)["pairs"])
 
 
@@ -60,13 +74,25 @@ def load_baseline(path: Path) -> frozenset[Key]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the baseline: {exc}") from exc
-    if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION:
+    if (
+        not isinstance(data, dict)
+        or type(data.get("version")) is not int
+        or data["version"] != BASELINE_VERSION
+    ):
         raise ConfigError(f"{path}: not a dedup baseline of version {BASELINE_VERSION}")
+    pairs = data.get("pairs")
+    if not isinstance(pairs, list):
+        raise ConfigError(f"{path}: 'pairs' must be a list")
     keys = set()
-    for entry in data.get("pairs", []):
+    for entry in pairs:
         hashes = entry.get("sha256") if isinstance(entry, dict) else None
         if not (isinstance(hashes, list) and len(hashes) == 2 and all(isinstance(h, str) for h in hashes)):
             raise ConfigError(f"{path}: a pair has no 'sha256' list of two hashes: {entry!r}")
+        paths = entry.get("paths")
+        if entry.get("identical_paths") and isinstance(paths, list) and len(paths) == 2:
+            keys.add((f"{hashes[0]}@{paths[0]}", f"{hashes[1]}@{paths[1]}"))
+            keys.add((f"{hashes[1]}@{paths[1]}", f"{hashes[0]}@{paths[0]}"))
+            continue
         a, b = sorted(hashes)
         keys.add((a, b))
     return frozenset(keys)

@@ -14,6 +14,7 @@ import click
 
 from dedup import __version__
 from dedup.errors import EXIT_USAGE, DedupError
+from dedup.errors import InputError as InputError_
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -322,6 +323,10 @@ def baseline(paths: tuple[str, ...], config_path: Path | None, **overrides: Any)
     report = run_scan(
         paths, settings, explain_spans=False, use_index=True, warn=lambda message: terminal.warn(err, message)
     )
+    for skipped in report.skipped:
+        terminal.warn(err, f"skipped {skipped.path}: {skipped.reason}")
+    if not report.documents:
+        raise InputError_(f"no documents under {' '.join(paths)}: the baseline was left as it was")
     count = write_baseline(Path(settings.baseline), report.pairs, report.documents)
     click.echo(f"wrote {count} accepted pair{'s' if count != 1 else ''} to {settings.baseline}", err=True)
 
@@ -356,7 +361,7 @@ def hook(files: tuple[str, ...], corpus: tuple[str, ...], config_path: Path | No
     result = check(files, settings, corpus=corpus, warn=lambda message: terminal.warn(err, message))
     for skipped in result.skipped:
         terminal.warn(err, f"skipped {skipped.path}: {skipped.reason}")
-    terminal.render_findings(result, settings.baseline, settings.corpus or corpus, terminal.console())
+    terminal.render_findings(result, settings.baseline, corpus or settings.corpus, terminal.console())
     sys.exit(result.return_code)
 
 

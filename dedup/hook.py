@@ -19,7 +19,7 @@ from dedup.baseline import load_baseline, new_pairs
 from dedup.config import Settings
 from dedup.errors import ConfigError
 from dedup.fingerprint import fingerprints
-from dedup.index import Index, index_key, with_index
+from dedup.index import Index, index_key, root_key, with_index
 from dedup.models import Document, Pair, Skipped
 from dedup.pipeline import learn_boilerplate, prepare_all, read_texts, with_explanation
 from dedup.prepare import Prepared
@@ -78,11 +78,15 @@ def check(
         def prepare(todo: Sequence[Source]) -> list[Prepared | Skipped]:
             return prepare_all(todo, settings)
 
-        root_keys = [index_key(cwd / r, cwd) for r in roots]
-        indexed_under = index.count()
-        if indexed_under == 0:
-            warn(f"building the index of {', '.join(roots)} (first run; later runs read only changes)")
-            index.refresh(discover(roots, settings, cwd), prepare, prune_under=roots)
+        root_keys = [root_key(cwd / r, cwd) for r in roots]
+        missing = [r for r in roots if not index.covers(cwd / r)]
+        if missing:
+            warn(f"indexing {', '.join(missing)} (first run; later runs read only changes)")
+            built = index.refresh(
+                discover(missing, settings, cwd), prepare, prune_under=[str(cwd / r) for r in missing]
+            )
+            for skipped in built.skipped:
+                warn(f"skipped {skipped.path}: {skipped.reason}")
         stats = index.refresh(changed, prepare)
         if index.boilerplate_is_stale():
             learn_boilerplate(index, settings)

@@ -28,6 +28,7 @@ import numpy as np
 
 from dedup.atomic import atomic_write_text
 from dedup.config import Settings
+from dedup.errors import InputError
 from dedup.fingerprint import fingerprints
 from dedup.models import Document, Skipped
 from dedup.prepare import Prepared
@@ -120,6 +121,11 @@ def index_key(path: str | Path, root: Path) -> str:
     return real.replace(os.sep, "/") if rel.startswith("..") else rel.replace(os.sep, "/")
 
 
+def root_key(folder: str | Path, root: Path) -> str:
+    """How the index names a folder's contents: like ``index_key``, with the folder itself resolved."""
+    return index_key(os.path.join(os.path.realpath(folder), ""), root).rstrip("/") or "."
+
+
 class Index:
     """An open index. Use :func:`open_index` to get one."""
 
@@ -134,17 +140,28 @@ class Index:
     # -- opening, validating, rebuilding
 
     def _connect(self) -> sqlite3.Connection:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        ignore = self.folder / ".gitignore"
-        if not ignore.exists():
-            atomic_write_text(ignore, "# dedup's index: local, rebuilt when needed\n*\n")
         try:
-            conn = self._open(self.path)
-            self._validate(conn)
-            return conn
-        except (sqlite3.DatabaseError, IndexError_) as exc:
-            self.warn(f"index {self.path} cannot be used ({exc}); rebuilding it")
-            return self._rebuild()
+            if not self.folder.exists():
+                self.folder.mkdir(parents=True)
+                # Only a folder the index made for itself is ignored whole.
+                atomic_write_text(
+                    self.folder / ".gitignore", "# dedup's index: local, rebuilt when needed\n*\n"
+                )
+            if not self.folder.is_dir():
+                raise InputError(f"cannot use index folder {self.folder}: it is not a folder")
+            try:
+                conn = self._open(self.path)
+                self._validate(conn)
+                return conn
+            except (sqlite3.DatabaseError, IndexError_) as exc:
+                if not is_damage(exc):
+                    raise
+                self.warn(f"index {self.path} cannot be used ({exc}); rebuilding it")
+                return self._rebuild()
+        except sqlite3.Error as exc:
+            raise InputError(f"cannot use index {self.path}: {exc}") from exc
+        except OSError as exc:
+            raise InputError(f"cannot use index folder {self.folder}: {exc.strerror or exc}") from exc
 
     def _open(self, path: Path) -> sqlite3.Connection:
         conn = sqlite3.connect(path, timeout=60, isolation_level=None)
@@ -169,9 +186,12 @@ class Index:
         if row is None:
             raise IndexError_("it records no settings")
         if row[0] != expected:
-            stored = json.loads(row[0])
-            now = json.loads(expected)
-            differ = sorted(k for k in set(stored) | set(now) if stored.get(k) != now.get(k))
+            try:
+                stored = json.loads(row[0])
+                now = json.loads(expected)
+                differ = sorted(k for k in set(stored) | set(now) if stored.get(k) != now.get(k))
+            except (ValueError, TypeError, AttributeError) as exc:
+                raise IndexError_(f"its settings record is unreadable: {exc}") from exc
             raise IndexError_(f"built with other settings: {', '.join(differ)}")
         # A full integrity check reads the whole file (seconds for a large corpus); damage deeper
         # in is caught when a read meets it (see ``guarded``).
@@ -186,12 +206,12 @@ class Index:
             conn = self._open(fresh)
             self._validate(conn)
             conn.close()
-        except BaseException:
-            fresh.unlink(missing_ok=True)
-            raise
-        for stale in (Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
-            stale.unlink(missing_ok=True)
-        os.replace(fresh, self.path)
+            for stale in (Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+                stale.unlink(missing_ok=True)
+            os.replace(fresh, self.path)
+        finally:
+            for leftover in (fresh, Path(f"{fresh}-wal"), Path(f"{fresh}-shm")):
+                leftover.unlink(missing_ok=True)
         conn = self._open(self.path)
         self._validate(conn)
         return conn
@@ -325,12 +345,14 @@ class Index:
             for doc_id in gone:
                 self._delete(doc_id)
             removed = len(gone)
-            roots = [index_key(p, self.root) for p in prune_under]
+            roots = [root_key(p, self.root) for p in prune_under]
             present = set(keys)
             for key, (doc_id, _, _) in stored.items():
                 if key not in present and any(_below(key, r) for r in roots):
                     self._delete(doc_id)
                     removed += 1
+            if roots:
+                self._add_roots(roots)
             self._bump_changes(added + changed + removed)
         return RefreshStats(added, changed, removed, unchanged, skipped)
 
@@ -375,16 +397,36 @@ class Index:
         self.conn.execute("DELETE FROM fps WHERE doc = ?", (doc_id,))
         self.conn.execute("DELETE FROM docs WHERE id = ?", (doc_id,))
 
+    def roots(self) -> list[str]:
+        """Folders (as root keys) the index holds completely: refreshed whole at least once."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'roots'").fetchone()
+        try:
+            value = json.loads(row[0]) if row else []
+        except ValueError as exc:
+            raise IndexError_(f"its list of folders is unreadable: {exc}") from exc
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise IndexError_("its list of folders is malformed")
+        return value
+
+    def covers(self, folder: str | Path) -> bool:
+        """True when every document below ``folder`` has been indexed at least once."""
+        key = root_key(folder, self.root)
+        return any(_below(key, r) for r in self.roots())
+
+    def _add_roots(self, keys: Sequence[str]) -> None:
+        merged = sorted(set(self.roots()) | set(keys))
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('roots', ?)", (json.dumps(merged),))
+
     def _bump_changes(self, n: int) -> None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'changes'").fetchone()
-        total = (int(row[0]) if row else 0) + n
+        total = (_int(row[0]) if row else 0) + n
         self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('changes', ?)", (str(total),))
 
     def boilerplate_is_stale(self) -> bool:
         """True when boilerplate was never learned, or many documents changed since."""
         have = self.conn.execute("SELECT value FROM meta WHERE key = 'boilerplate'").fetchone()
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'changes'").fetchone()
-        changes = int(row[0]) if row else 0
+        changes = _int(row[0]) if row else 0
         return have is None or changes > BOILERPLATE_REFRESH * max(1, self.count())
 
     def set_boilerplate(self, shingles: U64) -> None:
@@ -408,20 +450,43 @@ class Index:
 
 
 def _prepared(display: str, row: tuple[object, ...]) -> Prepared:
-    _, content_hash, text_hash, words, encoding, attribution, shingles, quoted = row
-    assert isinstance(shingles, bytes)
-    flags = None
-    if isinstance(quoted, bytes):
-        n = int.from_bytes(quoted[-8:], "little")
-        flags = np.unpackbits(np.frombuffer(quoted[:-8], dtype=np.uint8))[:n].astype(bool)
-    document = Document(
-        display,
-        str(content_hash),
-        int(str(words)),
-        str(encoding),
-        None if attribution is None else str(attribution),
-    )
-    return Prepared(document, np.frombuffer(shingles, dtype=np.uint64).copy(), str(text_hash), flags)
+    try:
+        _, content_hash, text_hash, words, encoding, attribution, shingles, quoted = row
+        if not isinstance(shingles, bytes):
+            raise TypeError("shingles are not a blob")
+        flags = None
+        if isinstance(quoted, bytes):
+            n = int.from_bytes(quoted[-8:], "little")
+            flags = np.unpackbits(np.frombuffer(quoted[:-8], dtype=np.uint8))[:n].astype(bool)
+        document = Document(
+            display,
+            str(content_hash),
+            int(str(words)),
+            str(encoding),
+            None if attribution is None else str(attribution),
+        )
+        return Prepared(document, np.frombuffer(shingles, dtype=np.uint64).copy(), str(text_hash), flags)
+    except (ValueError, TypeError) as exc:
+        raise IndexError_(f"a stored record is malformed: {exc}") from exc
+
+
+def _int(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError as exc:
+        raise IndexError_(f"a stored count is malformed: {value!r}") from exc
+
+
+def is_damage(exc: BaseException) -> bool:
+    """True for a damaged or foreign index file (rebuild it); False for locks, permissions, I/O."""
+    if isinstance(exc, IndexError_):
+        return True
+    if isinstance(exc, sqlite3.DatabaseError):
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code is not None:
+            return code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+        return not isinstance(exc, sqlite3.OperationalError)
+    return False
 
 
 def _below(key: str, root: str) -> bool:
@@ -462,9 +527,11 @@ def with_index(
         index = open_index(folder, root, settings, warn)
         try:
             return action(index)
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, IndexError_) as exc:
+            if not is_damage(exc):
+                raise InputError(f"cannot use index {index.path}: {exc}") from exc
             if attempt == 2:
-                raise
+                raise InputError(f"index {index.path} is still damaged after a rebuild: {exc}") from exc
             warn(f"index {index.path} is damaged ({exc}); rebuilding it")
             index.close()
             for stale in (index.path, Path(f"{index.path}-wal"), Path(f"{index.path}-shm")):

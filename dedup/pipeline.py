@@ -237,7 +237,7 @@ def scan(
                 clock,
                 started,
                 index,
-                [str(p) for p in paths],
+                [str(cwd / p) for p in paths],
             )
 
     if use_index:
@@ -420,7 +420,7 @@ def build_index(
             stats = index.refresh(
                 sources,
                 lambda todo: prepare_all(todo, settings, None, pool),
-                prune_under=[str(p) for p in paths],
+                prune_under=[str(cwd / p) for p in paths],
             )
         if stats.added or stats.changed or stats.removed or index.boilerplate_is_stale():
             learn_boilerplate(index, settings)

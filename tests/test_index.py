@@ -160,3 +160,71 @@ def test_bad_baseline_file_is_a_usage_error(corpus: Path) -> None:
 def test_hook_without_a_corpus_is_a_usage_error(corpus: Path) -> None:
     done = CliRunner().invoke(cli, ["hook", "articles/alpine-glacier-survey.txt"])
     assert done.exit_code == 2 and "no corpus to compare with" in done.stderr
+
+
+def test_hook_indexes_a_corpus_folder_the_index_does_not_cover(corpus: Path) -> None:
+    (corpus / "drafts").mkdir()
+    (corpus / "drafts" / "note.txt").write_text("A short unrelated draft about the weather.\n")
+    assert CliRunner().invoke(cli, ["index", "drafts"]).exit_code == 0
+    shutil.copy(SAMPLES / "iran-russia-pact_reprint.txt", corpus / "drafts" / "copy.txt")
+    done = CliRunner().invoke(cli, ["hook", "drafts/copy.txt", "--corpus", "articles"])
+    assert done.exit_code == 1, done.stdout + done.stderr
+    assert "drafts/copy.txt duplicates articles/" in done.stdout
+    assert "dedup baseline articles" in " ".join(done.stdout.split())
+
+
+def test_symlinked_corpus_folder(corpus: Path) -> None:
+    (corpus / "arts").symlink_to(corpus / "articles")
+    shutil.copy(SAMPLES / "iran-russia-pact_reprint.txt", corpus / "articles" / "copy.txt")
+    done = CliRunner().invoke(cli, ["hook", "arts/copy.txt", "--corpus", "arts"])
+    assert done.exit_code == 1, done.stdout + done.stderr
+
+
+def test_identical_copies_are_accepted_one_by_one(corpus: Path) -> None:
+    shutil.copy(corpus / "articles" / "alpine-glacier-survey.txt", corpus / "articles" / "glacier-copy.txt")
+    assert CliRunner().invoke(cli, ["baseline", "articles"]).exit_code == 0
+    shutil.copy(corpus / "articles" / "alpine-glacier-survey.txt", corpus / "articles" / "third-copy.txt")
+    done = CliRunner().invoke(cli, ["hook", "articles/third-copy.txt", "--corpus", "articles"])
+    assert done.exit_code == 1 and "third-copy.txt duplicates" in done.stdout
+
+
+def test_index_problems_that_are_not_damage_are_usage_errors(corpus: Path) -> None:
+    (corpus / "not-a-folder").write_text("x")
+    done = CliRunner().invoke(cli, ["index", "articles", "--index-dir", "not-a-folder"])
+    assert done.exit_code == 2 and "not a folder" in done.stderr
+    (corpus / "taken").mkdir()
+    (corpus / "taken" / "index.sqlite").mkdir()
+    done = CliRunner().invoke(cli, ["index", "articles", "--index-dir", "taken"])
+    assert done.exit_code == 2 and "cannot use index" in done.stderr
+    assert not (corpus / "taken" / ".gitignore").exists()  # an existing folder is not ignored whole
+
+
+def test_malformed_index_contents_are_rebuilt(corpus: Path) -> None:
+    build_index(["articles"], Settings(jobs=1))
+    with sqlite3.connect(corpus / ".dedup" / "index.sqlite") as conn:
+        conn.execute("UPDATE docs SET shingles = x'0102030405'")
+    warnings: list[str] = []
+    report = scan(["articles"], Settings(jobs=1), use_index=True, warn=warnings.append)
+    assert any("damaged" in w for w in warnings)
+    assert report.pairs == scan(["articles"], Settings(jobs=1)).pairs
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"version": 1, "pairs": null}', "'pairs' must be a list"),
+        ('{"version": true, "pairs": []}', "version 1"),
+    ],
+)
+def test_malformed_baselines(corpus: Path, content: str, message: str) -> None:
+    (corpus / "b.json").write_text(content, encoding="utf-8")
+    done = CliRunner().invoke(cli, ["scan", "articles", "--baseline", "b.json"])
+    assert done.exit_code == 2 and message in done.stderr
+
+
+def test_baseline_to_a_bad_path_or_of_nothing(corpus: Path) -> None:
+    done = CliRunner().invoke(cli, ["baseline", "articles", "--baseline", "nodir/x.json"])
+    assert done.exit_code == 2 and "cannot write the baseline" in done.stderr
+    (corpus / "empty").mkdir()
+    done = CliRunner().invoke(cli, ["baseline", "empty"])
+    assert done.exit_code == 2 and "no documents under empty" in done.stderr
