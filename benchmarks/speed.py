@@ -172,6 +172,14 @@ def _tree_usage(pid: int) -> tuple[float, int, int]:
     return cpu_ticks / CLK_TCK, rss_pages * PAGE, procs
 
 
+def system_busy() -> float:
+    """CPU seconds all cores have spent busy since boot (user, nice, system, irq, softirq, steal)."""
+    with open("/proc/stat", encoding="ascii") as f:
+        fields = [int(x) for x in f.readline().split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / CLK_TCK
+
+
 class TreeSampler(threading.Thread):
     """Reads the CPU time and RSS of a process tree from /proc every ``interval`` seconds."""
 
@@ -199,6 +207,7 @@ class Measured:
     wall: float
     cpu: float
     maxrss: int  # bytes, the largest single process of the tree
+    others: float  # cores that other processes kept busy on average meanwhile (from /proc/stat)
     samples: list[Sample]
     started: float
     stdout: Path
@@ -208,12 +217,14 @@ class Measured:
 def measure(cmd: Sequence[str], stdout: Path, stderr: Path, cwd: Path | None = None) -> Measured:
     """Run ``cmd`` with stdout and stderr to files; time it and reap it with ``os.wait4``."""
     with open(stdout, "wb") as out, open(stderr, "wb") as err:
+        busy = system_busy()
         started = time.perf_counter()
         proc = subprocess.Popen(list(cmd), stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=cwd)
         sampler = TreeSampler(proc.pid)
         sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
+        busy = system_busy() - busy
         proc.returncode = os.waitstatus_to_exitcode(status)
         sampler.done.set()
         sampler.join()
@@ -222,6 +233,7 @@ def measure(cmd: Sequence[str], stdout: Path, stderr: Path, cwd: Path | None = N
         wall=wall,
         cpu=usage.ru_utime + usage.ru_stime,
         maxrss=usage.ru_maxrss * 1024,
+        others=max(0.0, busy - usage.ru_utime - usage.ru_stime) / wall,
         samples=sampler.samples,
         started=started,
         stdout=stdout,
@@ -338,7 +350,8 @@ def run_dedup(corpus: Corpus, runs: int, scratch: Path) -> SizeResult:
         _log(
             f"  dedup {corpus.docs:,} run {i + 1}/{runs}: {m.wall:.2f} s wall, {m.cpu:.2f} s CPU, "
             f"{m.maxrss / 1e6:,.0f} MB peak RSS, recall {run.score.recall:.4f}, "
-            f"{run.score.false_reports} false reports (load before {load:.2f})"
+            f"{run.score.false_reports} false reports (load before {load:.2f}, "
+            f"other processes: {m.others:.2f} cores)"
         )
     return result
 
@@ -366,20 +379,26 @@ def startup_seconds(runs: int = STARTUP_RUNS) -> list[float]:
 
 @dataclass(frozen=True)
 class PeerResult:
-    """One peer run on one corpus: wall seconds, CPU seconds, peak RSS and score."""
+    """A peer on one corpus: the run of median wall time (seconds, CPU, peak RSS, score) and all times."""
 
     tool: str
-    settings: str
     docs: int
     seconds: float
     cpu: float
     maxrss: int
+    others: float  # cores other processes kept busy meanwhile
     score: Score
+    times: list[float]
     note: str = ""
 
     @property
     def docs_per_second(self) -> float:
         return self.docs / self.seconds
+
+
+def _usage(who: int) -> tuple[float, int]:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024
 
 
 def _byhand_job(folder: str) -> dict[str, Any]:
@@ -389,14 +408,15 @@ def _byhand_job(folder: str) -> dict[str, Any]:
     read = time.perf_counter() - started
     pairs = peers.byhand_pairs(docs)
     seconds = time.perf_counter() - started
-    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu, maxrss = _usage(resource.RUSAGE_SELF)
     return {
         "seconds": seconds,
-        "read": read,
-        "cpu": usage.ru_utime + usage.ru_stime,
-        "maxrss": usage.ru_maxrss * 1024,
+        "cpu": cpu,
+        "maxrss": maxrss,
         "pairs": sorted(pairs),
         "docs": len(docs),
+        "note": f"reading the files {read:.1f} s of it",
+        "all_cpu": cpu,
     }
 
 
@@ -408,7 +428,7 @@ def _textdedup_job(folder: str, workdir: str, python: str) -> dict[str, Any]:
     """
     docs = peers.read_folder(Path(folder))
     s = peers.TEXTDEDUP_SETTINGS["news"]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, _ = _usage(resource.RUSAGE_CHILDREN)
     run = peers.textdedup_run(
         docs,
         workdir=Path(workdir),
@@ -420,59 +440,55 @@ def _textdedup_job(folder: str, workdir: str, python: str) -> dict[str, Any]:
         processes=2,
         python=Path(python),
     )
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    after, maxrss = _usage(resource.RUSAGE_CHILDREN)
+    own = run.reported_seconds
     return {
         "seconds": run.seconds,
-        "own_total": run.reported_seconds,
-        "cpu": cpu,
-        "maxrss": after.ru_maxrss * 1024,
+        "cpu": after - before,
+        "maxrss": maxrss,
         "pairs": sorted(run.pairs),
         "docs": len(docs),
+        "note": f"its own Total: {own:.1f} s" if own is not None else "",
+        "all_cpu": after + _usage(resource.RUSAGE_SELF)[0],
     }
 
 
 def _in_fresh_process(job: Callable[..., dict[str, Any]], *args: str) -> dict[str, Any]:
-    """Run ``job(*args)`` in a new spawned interpreter, so its memory and CPU figures are its own."""
+    """Run ``job(*args)`` in a new spawned interpreter, so its memory and CPU figures are its own.
+
+    Adds ``others``: the cores other processes kept busy on average meanwhile (from /proc/stat).
+    """
+    busy, started = system_busy(), time.perf_counter()
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-        return pool.submit(job, *args).result()
+        out = pool.submit(job, *args).result()
+    wall, busy = time.perf_counter() - started, system_busy() - busy
+    out["others"] = max(0.0, busy - out["all_cpu"]) / wall
+    return out
 
 
-def run_byhand(corpus: Corpus) -> PeerResult:
-    """The by-hand datasketch pipeline on the corpus, reading the files included."""
-    _log(f"  by-hand datasketch on {corpus.docs:,} documents (slow) ...")
-    out = _in_fresh_process(_byhand_job, str(corpus.path))
-    result = PeerResult(
-        "by-hand datasketch",
-        "5-word shingles, MinHash(128) one update per shingle, MinHashLSH 0.5",
-        out["docs"],
-        out["seconds"],
-        out["cpu"],
-        out["maxrss"],
-        score(map(tuple, out["pairs"]), corpus.planted),
-        f"reading the files {out['read']:.1f} s of it",
+def run_peer(
+    tool: str, corpus: Corpus, runs: int, job: Callable[..., dict[str, Any]], *args: str
+) -> PeerResult:
+    """``runs`` runs of a peer's job on the corpus, each in a fresh process; the one of median wall time."""
+    outs = []
+    for i in range(runs):
+        _log(f"  {tool} on {corpus.docs:,} documents, run {i + 1}/{runs} ...")
+        out = _in_fresh_process(job, str(corpus.path), *args)
+        rate = out["docs"] / out["seconds"]
+        _log(f"    {out['seconds']:.1f} s, {rate:.0f} docs/s, other processes: {out['others']:.2f} cores")
+        outs.append(out)
+    mid = sorted(outs, key=lambda o: o["seconds"])[(len(outs) - 1) // 2]
+    return PeerResult(
+        tool,
+        mid["docs"],
+        mid["seconds"],
+        mid["cpu"],
+        mid["maxrss"],
+        mid["others"],
+        score(map(tuple, mid["pairs"]), corpus.planted),
+        [o["seconds"] for o in outs],
+        mid["note"],
     )
-    _log(f"    {result.seconds:.1f} s, {result.docs_per_second:.0f} docs/s, recall {result.score.recall:.4f}")
-    return result
-
-
-def run_textdedup(corpus: Corpus, workdir: Path, python: Path) -> PeerResult:
-    """text-dedup's MinHash at its news settings (2-grams, 0.45, 256 permutations, 2 processes)."""
-    _log(f"  text-dedup on {corpus.docs:,} documents ...")
-    out = _in_fresh_process(_textdedup_job, str(corpus.path), str(workdir), str(python))
-    own = out["own_total"]
-    result = PeerResult(
-        "text-dedup",
-        "MinHash news settings: 2-grams, threshold 0.45, 256 permutations, num_proc 2",
-        out["docs"],
-        out["seconds"],
-        out["cpu"],
-        out["maxrss"],
-        score(map(tuple, out["pairs"]), corpus.planted),
-        f"its own Total: {own:.1f} s" if own is not None else "",
-    )
-    _log(f"    {result.seconds:.1f} s, {result.docs_per_second:.0f} docs/s, recall {result.score.recall:.4f}")
-    return result
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -652,6 +668,7 @@ def render(
     command: str,
     when: str,
     runs: int,
+    peer_runs: int,
 ) -> str:
     """The whole report as markdown."""
     lines = [
@@ -664,8 +681,10 @@ def render(
         "```",
         "",
         f"Every figure for dedup is the median of {runs} runs of `dedup scan DIR --json --timings",
-        "--no-progress` as a whole process; the peers ran once each, in the same invocation, on the same",
-        "files. Nothing here is estimated unless it says so.",
+        "--no-progress` as a whole process; the peers ran "
+        + ("once each" if peer_runs == 1 else f"{peer_runs} times each (the run of median wall time)")
+        + ",",
+        "in the same invocation, on the same files. Nothing here is estimated unless it says so.",
         "",
         "## Machine",
         "",
@@ -763,6 +782,10 @@ def render(
                 *(", ".join(f"{x.measured.wall:.2f}" for x in r.runs) for r in results),
             ],
             ["load average before each run", *(", ".join(f"{x.load:.2f}" for x in r.runs) for r in results)],
+            [
+                "cores other processes kept busy during each run",
+                *(", ".join(f"{x.measured.others:.2f}" for x in r.runs) for r in results),
+            ],
         ],
     )
     lines += [
@@ -774,7 +797,9 @@ def render(
         "include its worker processes. The sampled figures read `/proc` every 0.1 s: the summed RSS counts",
         "pages shared after `fork` once per process (an upper bound on the tree's memory), and the cores",
         "busy during a stage are the tree's CPU seconds over the stage's wall seconds, with the stage clock",
-        "placed by the moment the first worker process appears (about ±0.1 s).",
+        "placed by the moment the first worker process appears (about ±0.1 s). The cores other processes",
+        "kept busy are the machine's busy CPU time (`/proc/stat`) less the measured tree's, over the wall",
+        "time: on this 2-core machine, anything above 0 took CPU that dedup could have used.",
     ]
 
     peer_rows = []
@@ -792,7 +817,8 @@ def render(
                     f"{p.score.false_reports:,}",
                     f"{r.docs_per_second / p.docs_per_second:.1f}×",
                     f"≥ {TARGET_BYHAND if p.tool.startswith('by-hand') else TARGET_TEXTDEDUP:.0f}×",
-                    p.note,
+                    f"{p.others:.2f}",
+                    "; ".join(x for x in (p.note, _times(p.times)) if x),
                 )
             )
     lines += ["", "## Peers, on the same corpora", ""]
@@ -809,6 +835,7 @@ def render(
                 "false reports",
                 "dedup docs/s ÷ its docs/s",
                 "target",
+                "other processes (cores)",
                 "note",
             ),
             peer_rows,
@@ -840,6 +867,10 @@ def render(
     return "\n".join(lines) + "\n"
 
 
+def _times(times: Sequence[float]) -> str:
+    return "" if len(times) < 2 else "runs: " + ", ".join(f"{t:.1f}" for t in times) + " s"
+
+
 def _kinds(missed: Mapping[str, int]) -> str:
     return ", ".join(f"{kind} {n}" for kind, n in missed.items()) or "none"
 
@@ -860,6 +891,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="corpus sizes")
     parser.add_argument("--runs", type=int, default=3, help="dedup runs per size (at least 3; default 3)")
     parser.add_argument("--no-peers", dest="peers", action="store_false", help="dedup only")
+    parser.add_argument("--peer-runs", type=int, default=1, help="runs of each peer (default 1)")
     parser.add_argument(
         "--byhand-size",
         type=int,
@@ -898,9 +930,10 @@ def main(argv: list[str] | None = None) -> None:
         results.append(result)
         if args.peers and python is not None:
             if corpus.docs == byhand_size:
-                byhand = run_byhand(corpus)
+                byhand = run_peer("by-hand datasketch", corpus, args.peer_runs, _byhand_job)
                 result.peers.append(byhand)
-            result.peers.append(run_textdedup(corpus, workdir, python))
+            td = run_peer("text-dedup", corpus, args.peer_runs, _textdedup_job, str(workdir), str(python))
+            result.peers.append(td)
     load_after = os.getloadavg()[0]
     _log(f"load average after: {os.getloadavg()}")
 
@@ -911,7 +944,7 @@ def main(argv: list[str] | None = None) -> None:
     if len(code) > 1:
         _log(f"warning: dedup's code changed between runs: {code}")
     facts = machine(textdedup, (load_before, load_after), code)
-    text = render(results, startup, byhand, facts, command, when, args.runs)
+    text = render(results, startup, byhand, facts, command, when, args.runs, args.peer_runs)
     print(text)
     for r in results:
         if r.runs[0].score.false_examples:

@@ -19,18 +19,31 @@ _PREFILTER_FROM = 1 << 18
 _BUCKET_BITS = 24
 
 
+_CHUNK = 1 << 22
+
+
 def _maybe_frequent(flat: U64, min_docs: int) -> npt.NDArray[np.bool_]:
-    """True for every shingle that may occur ``min_docs`` times (never False for one that does)."""
+    """True for every shingle that may occur ``min_docs`` times (never False for one that does).
+
+    Works through ``flat`` in stretches so that no temporary is as large as the corpus.
+    """
     bits = min(_BUCKET_BITS, max(16, int(len(flat)).bit_length()))
     mask = np.uint64((1 << bits) - 1)
-    keep = np.ones(len(flat), dtype=bool)
     cap = min(min_docs, 255)
+    keep = np.ones(len(flat), dtype=bool)
     for shift in (np.uint64(0), np.uint64(32)):
-        # Masked values fit in int64, so a view (no copy) gives bincount its indices.
-        bucket = ((flat >> shift) & mask).view(np.int64)
+        counts = np.zeros(1 << bits, dtype=np.int64)
+        for lo in range(0, len(flat), _CHUNK):
+            # Masked values fit in int64, so a view (no copy) gives bincount its indices.
+            counts += np.bincount(
+                ((flat[lo : lo + _CHUNK] >> shift) & mask).view(np.int64), minlength=1 << bits
+            )
         # A one-byte table stays in cache for the gather below; counts above the cap do not matter.
-        counts = np.minimum(np.bincount(bucket, minlength=1 << bits), cap).astype(np.uint8)
-        keep &= counts[bucket] >= cap
+        small = np.minimum(counts, cap).astype(np.uint8)
+        del counts
+        for lo in range(0, len(flat), _CHUNK):
+            bucket = ((flat[lo : lo + _CHUNK] >> shift) & mask).view(np.int64)
+            keep[lo : lo + _CHUNK] &= small[bucket] >= cap
     return keep
 
 

@@ -78,10 +78,12 @@ def find_pairs(
     clock = time.perf_counter()
     distinct = [sorted_unique(p.shingles) for p in prepared]
     boiler = boilerplate_shingles(distinct, settings.boilerplate_docs, settings.boilerplate_share)
+    del distinct  # the largest transient of a scan: free it before sketching
     stats["boilerplate_shingles"] = len(boiler)
     clock = _lap(timings, "boilerplate", clock)
     filtered = [p.shingles[~member(p.shingles, boiler)] if len(boiler) else p.shingles for p in prepared]
     lay = layout(filtered, range(len(prepared)), settings.window)
+    del filtered
     stats["windows"] = len(lay.doc)
     found = stream_candidates(
         lay, settings.lsh_threshold, settings.num_perm, settings.seed, settings.effective_jobs()

@@ -102,7 +102,13 @@ def layout(sequences: Sequence[U64], doc_ids: Sequence[int], window: int) -> Lay
     window_first = np.flatnonzero((multi & ~is_last) | ~multi)
     paired = multi[window_first]
     del first_block
-    hv = fmix32((np.concatenate([q for q in sequences if len(q)]) & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+    # Fill the low 32 bits in place, sequence by sequence: no 64-bit copy of the whole corpus.
+    low = np.empty(int(lengths.sum()), dtype=np.uint32)
+    at = 0
+    for q in sequences:
+        low[at : at + len(q)] = q  # assignment keeps the low 32 bits
+        at += len(q)
+    hv = fmix32(low)
     return Layout(
         hv,
         block_start.astype(np.int64),
