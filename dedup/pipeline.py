@@ -424,7 +424,9 @@ def build_index(
                 lambda todo: prepare_all(todo, settings, None, pool),
                 prune_under=[str(cwd / p) for p in paths],
             )
-        if stats.added or stats.changed or stats.removed or index.boilerplate_is_stale():
+        # Learning boilerplate reads every stored document: do it when it was never done or when
+        # enough of the corpus changed since (index.BOILERPLATE_REFRESH), not on every refresh.
+        if index.boilerplate_is_stale():
             learn_boilerplate(index, settings)
         return stats, index.count()
 
