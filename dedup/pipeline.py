@@ -274,56 +274,39 @@ def _scan(
     # collection would walk them all again (measured: the explain stage ran 2.5 times slower).
     gc.freeze()
     try:
-        return _compare_all(
-            sources, results, settings, pool, progress, explain_spans, keep_texts, timings, clock, started
+        prepared = [r for r in results if isinstance(r, Prepared)]
+        skipped = tuple(r for r in results if isinstance(r, Skipped))
+        stats: dict[str, int] = {}
+        if progress:
+            progress("comparing", 0, 1)
+        pairs, boilerplate = find_pairs(prepared, settings, stats, timings)
+        clock = time.perf_counter()
+        if progress:
+            progress("comparing", 1, 1)
+        texts: dict[str, str] = {}
+        in_pairs = {p.a for p in pairs} | {p.b for p in pairs}
+        by_path = {s.display: s for s in sources if s.display in in_pairs}
+        if explain_spans and pairs:
+            pairs = explain_all(pairs, by_path, settings, boilerplate, pool)
+        if keep_texts:
+            texts = read_texts(list(by_path.values()), settings.max_bytes)
+        clock = _lap(timings, "explain", clock)
+        attributions = {p.document.path: p.document.attribution for p in prepared}
+        groups = clusters(pairs, attributions)
+        _lap(timings, "cluster", clock)
+        return Report(
+            documents=tuple(p.document for p in prepared),
+            pairs=tuple(pairs),
+            clusters=groups,
+            skipped=skipped,
+            settings=settings.as_dict(),
+            seconds=time.perf_counter() - started,
+            stats=stats,
+            texts=texts,
+            timings=timings,
         )
     finally:
         gc.unfreeze()
-
-
-def _compare_all(
-    sources: Sequence[Source],
-    results: Sequence[Prepared | Skipped],
-    settings: Settings,
-    pool: Executor | None,
-    progress: Progress | None,
-    explain_spans: bool,
-    keep_texts: bool,
-    timings: dict[str, float],
-    clock: float,
-    started: float,
-) -> Report:
-    prepared = [r for r in results if isinstance(r, Prepared)]
-    skipped = tuple(r for r in results if isinstance(r, Skipped))
-    stats: dict[str, int] = {}
-    if progress:
-        progress("comparing", 0, 1)
-    pairs, boilerplate = find_pairs(prepared, settings, stats, timings)
-    clock = time.perf_counter()
-    if progress:
-        progress("comparing", 1, 1)
-    texts: dict[str, str] = {}
-    in_pairs = {p.a for p in pairs} | {p.b for p in pairs}
-    by_path = {s.display: s for s in sources if s.display in in_pairs}
-    if explain_spans and pairs:
-        pairs = explain_all(pairs, by_path, settings, boilerplate, pool)
-    if keep_texts:
-        texts = read_texts(list(by_path.values()), settings.max_bytes)
-    clock = _lap(timings, "explain", clock)
-    attributions = {p.document.path: p.document.attribution for p in prepared}
-    groups = clusters(pairs, attributions)
-    _lap(timings, "cluster", clock)
-    return Report(
-        documents=tuple(p.document for p in prepared),
-        pairs=tuple(pairs),
-        clusters=groups,
-        skipped=skipped,
-        settings=settings.as_dict(),
-        seconds=time.perf_counter() - started,
-        stats=stats,
-        texts=texts,
-        timings=timings,
-    )
 
 
 def compare(

@@ -148,13 +148,8 @@ def test_scan_explain_and_summary_lines(in_root: Path) -> None:
 
 
 def check_tiling(exp: Explanation, text_a: str, text_b: str) -> None:
-    for spans, text in ((exp.spans_a, text_a), (exp.spans_b, text_b)):
-        assert spans[0].start == 0 and spans[-1].end == len(text)
-        for left, right in zip(spans, spans[1:], strict=False):
-            assert left.end == right.start
-        for span in spans:
-            folded = " ".join(text[span.start : span.end].split())
-            assert folded.startswith(span.preview.removesuffix("…").rstrip())
+    check_tiling_side(exp.spans_a, text_a)
+    check_tiling_side(exp.spans_b, text_b)
     for span in exp.spans_a:
         if span.kind == "shared":
             assert span.other_start is not None and span.other_end is not None
