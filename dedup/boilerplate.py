@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from dedup.shingle import U64
+from dedup.shingle import U64, sorted_unique
 
 _PREFILTER_FROM = 1 << 18
 _BUCKET_BITS = 24
@@ -52,7 +52,29 @@ def boilerplate_shingles(unique_sets: Sequence[U64], min_docs: int, share: float
     lengths = np.fromiter((len(s) for s in unique_sets), dtype=np.int64, count=len(unique_sets))
     if len(unique_sets) < min_docs or lengths.sum() == 0:
         return np.empty(0, dtype=np.uint64)
-    flat = np.concatenate(unique_sets)
+    return boilerplate_from_flat(np.concatenate(unique_sets), lengths, min_docs, share)
+
+
+def corpus_boilerplate(sequences: Sequence[U64], min_docs: int, share: float) -> U64:
+    """:func:`boilerplate_shingles` from each document's shingle sequence, building the
+    concatenation of distinct sets in one buffer instead of holding a list of them too."""
+    total = sum(len(q) for q in sequences)
+    if len(sequences) < min_docs or total == 0:
+        return np.empty(0, dtype=np.uint64)
+    flat = np.empty(total, dtype=np.uint64)
+    lengths = np.empty(len(sequences), dtype=np.int64)
+    at = 0
+    for i, q in enumerate(sequences):
+        distinct = sorted_unique(q)
+        flat[at : at + len(distinct)] = distinct
+        lengths[i] = len(distinct)
+        at += len(distinct)
+    return boilerplate_from_flat(flat[:at], lengths, min_docs, share)
+
+
+def boilerplate_from_flat(flat: U64, lengths: npt.NDArray[np.int64], min_docs: int, share: float) -> U64:
+    """The rule, on the concatenated distinct sets of all documents and their lengths."""
+    n_docs = len(lengths)
     # Counting exactly means sorting every shingle of the corpus. First keep only the shingles
     # that two independent bucket counts (count-min) allow to be frequent: a test on the value
     # alone, so every occurrence of a truly frequent shingle survives and the counts stay exact.
@@ -61,13 +83,13 @@ def boilerplate_shingles(unique_sets: Sequence[U64], min_docs: int, share: float
         flat = flat[kept]
         doc_of = np.searchsorted(np.cumsum(lengths), kept, side="right")
     else:
-        doc_of = np.repeat(np.arange(len(unique_sets)), lengths)
+        doc_of = np.repeat(np.arange(n_docs), lengths)
     values, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
     frequent = counts >= min_docs
     if not frequent.any():
         return np.empty(0, dtype=np.uint64)
     entry_frequent = frequent[inverse]
-    per_doc = np.bincount(doc_of, weights=entry_frequent, minlength=len(unique_sets))
+    per_doc = np.bincount(doc_of, weights=entry_frequent, minlength=n_docs)
     doc_share = per_doc / np.maximum(lengths, 1)
     # Mean, over the documents holding each shingle, of how much of them is widely shared text.
     share_sum = np.bincount(inverse, weights=doc_share[doc_of], minlength=len(values))

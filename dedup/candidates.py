@@ -129,6 +129,15 @@ def _bucket_pairs(
         k, d = k[keep], d[keep]
     if len(k) < 2:
         return np.empty(0, np.int64), 0
+    # Most keys stand alone: keep only entries whose key repeats before the heavier bookkeeping.
+    repeats = k[1:] == k[:-1]
+    shared = np.zeros(len(k), dtype=bool)
+    shared[1:] |= repeats
+    shared[:-1] |= repeats
+    del repeats
+    k, d = k[shared], d[shared]
+    if len(k) < 2:
+        return np.empty(0, np.int64), 0
     new_group = np.ones(len(k), dtype=bool)
     new_group[1:] = k[1:] != k[:-1]
     group_start = np.flatnonzero(new_group)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dedup.boilerplate import boilerplate_shingles
+from dedup.boilerplate import boilerplate_shingles, corpus_boilerplate
 from dedup.candidates import stream_candidates
 from dedup.cluster import clusters
 from dedup.config import Settings
@@ -26,7 +26,7 @@ from dedup.explain import explain
 from dedup.index import Index, RefreshStats, with_index
 from dedup.models import Comparison, Pair, Report, Skipped
 from dedup.prepare import Prepared, prepare_batch
-from dedup.shingle import U64, member, sorted_unique
+from dedup.shingle import U64, sorted_unique
 from dedup.sketch import layout
 from dedup.sources import Source, Text, discover, display_path, read_text
 from dedup.verify import Sketched, measure, sketched, verify
@@ -76,14 +76,12 @@ def find_pairs(
     corpus's boilerplate shingles."""
     stats = {} if stats is None else stats
     clock = time.perf_counter()
-    distinct = [sorted_unique(p.shingles) for p in prepared]
-    boiler = boilerplate_shingles(distinct, settings.boilerplate_docs, settings.boilerplate_share)
-    del distinct  # the largest transient of a scan: free it before sketching
+    boiler = corpus_boilerplate(
+        [p.shingles for p in prepared], settings.boilerplate_docs, settings.boilerplate_share
+    )
     stats["boilerplate_shingles"] = len(boiler)
     clock = _lap(timings, "boilerplate", clock)
-    filtered = [p.shingles[~member(p.shingles, boiler)] if len(boiler) else p.shingles for p in prepared]
-    lay = layout(filtered, range(len(prepared)), settings.window)
-    del filtered
+    lay = layout([p.shingles for p in prepared], range(len(prepared)), settings.window, boiler)
     stats["windows"] = len(lay.doc)
     found = stream_candidates(
         lay, settings.lsh_threshold, settings.num_perm, settings.seed, settings.effective_jobs()
@@ -276,10 +274,14 @@ def _scan(
     try:
         prepared = [r for r in results if isinstance(r, Prepared)]
         skipped = tuple(r for r in results if isinstance(r, Skipped))
+        del results
         stats: dict[str, int] = {}
         if progress:
             progress("comparing", 0, 1)
         pairs, boilerplate = find_pairs(prepared, settings, stats, timings)
+        documents = tuple(p.document for p in prepared)
+        attributions = {d.path: d.attribution for d in documents}
+        del prepared  # the corpus's shingles, the bulk of a scan's memory, are not needed any more
         clock = time.perf_counter()
         if progress:
             progress("comparing", 1, 1)
@@ -291,11 +293,10 @@ def _scan(
         if keep_texts:
             texts = read_texts(list(by_path.values()), settings.max_bytes)
         clock = _lap(timings, "explain", clock)
-        attributions = {p.document.path: p.document.attribution for p in prepared}
         groups = clusters(pairs, attributions)
         _lap(timings, "cluster", clock)
         return Report(
-            documents=tuple(p.document for p in prepared),
+            documents=documents,
             pairs=tuple(pairs),
             clusters=groups,
             skipped=skipped,

@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from dedup.shingle import U64
+from dedup.shingle import U64, member
 
 U32 = npt.NDArray[np.uint32]
 I64 = npt.NDArray[np.int64]
@@ -78,9 +78,22 @@ class Layout:
     doc: npt.NDArray[np.int32]
 
 
-def layout(sequences: Sequence[U64], doc_ids: Sequence[int], window: int) -> Layout:
-    """Blocks and windows of ``sequences`` (empty ones give none), computed with array operations."""
-    lengths = np.fromiter((len(q) for q in sequences), dtype=np.int64, count=len(sequences))
+def layout(
+    sequences: Sequence[U64], doc_ids: Sequence[int], window: int, leave_out: U64 | None = None
+) -> Layout:
+    """Blocks and windows of ``sequences`` (empty ones give none), computed with array operations.
+
+    Shingles in ``leave_out`` (sorted; the corpus's boilerplate) are dropped first, without copying
+    the sequences.
+    """
+    masks: list[npt.NDArray[np.bool_] | None] = [
+        ~member(q, leave_out) if leave_out is not None and len(leave_out) else None for q in sequences
+    ]
+    lengths = np.fromiter(
+        (len(q) if m is None else int(m.sum()) for q, m in zip(sequences, masks, strict=True)),
+        dtype=np.int64,
+        count=len(sequences),
+    )
     ids = np.asarray(doc_ids, dtype=np.int32)
     keep = lengths > 0
     lengths, ids = lengths[keep], ids[keep]
@@ -105,9 +118,10 @@ def layout(sequences: Sequence[U64], doc_ids: Sequence[int], window: int) -> Lay
     # Fill the low 32 bits in place, sequence by sequence: no 64-bit copy of the whole corpus.
     low = np.empty(int(lengths.sum()), dtype=np.uint32)
     at = 0
-    for q in sequences:
-        low[at : at + len(q)] = q  # assignment keeps the low 32 bits
-        at += len(q)
+    for q, m in zip(sequences, masks, strict=True):
+        kept = q if m is None else q[m]
+        low[at : at + len(kept)] = kept  # assignment keeps the low 32 bits
+        at += len(kept)
     hv = fmix32(low)
     return Layout(
         hv,
