@@ -49,11 +49,14 @@ class Candidates:
 
 def band_keys(signatures: npt.NDArray[np.uint32], band: int, rows: int) -> npt.NDArray[np.uint64]:
     """One 64-bit key per window for ``band``: equal rows give equal keys."""
-    cols = signatures[:, band * rows : (band + 1) * rows].astype(np.uint64)
+    cols = signatures[:, band * rows : (band + 1) * rows]
     with np.errstate(over="ignore"):
+        if rows == 2:
+            # Two 32-bit values fit one 64-bit word exactly; one mix spreads them over all bits.
+            return fmix64((cols[:, 0].astype(np.uint64) << np.uint64(32)) | cols[:, 1])
         acc = np.zeros(len(signatures), dtype=np.uint64)
         for j in range(cols.shape[1]):
-            acc = fmix64(acc * np.uint64(0x9E3779B97F4A7C15) + cols[:, j])
+            acc = fmix64(acc * np.uint64(0x9E3779B97F4A7C15) + cols[:, j].astype(np.uint64))
     return acc
 
 

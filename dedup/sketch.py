@@ -135,9 +135,9 @@ def layout(
 def window_minima(lay: Layout, a: U32, b: U32) -> U32:
     """Signature rows of every window of ``lay`` for the permutations ``(a, b)``."""
     blocks = _block_minima(lay.hv, lay.block_start, a, b)
-    out = blocks[lay.first]
-    pair_rows = np.flatnonzero(lay.paired)
-    out[pair_rows] = np.minimum(out[pair_rows], blocks[lay.first[pair_rows] + 1])
+    # A lone block is its own second half, so every window is min(first block, second block).
+    second = lay.first + lay.paired
+    out: U32 = np.minimum(blocks[lay.first], blocks[second])
     return out
 
 
