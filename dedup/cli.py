@@ -257,7 +257,10 @@ def _without_accepted(report: Any, settings: Any) -> Any:
     from dedup.baseline import load_baseline, new_pairs
     from dedup.cluster import clusters
 
-    accepted = load_baseline(Path(settings.baseline))
+    path = Path(settings.baseline)
+    if not path.is_file():  # named on purpose, so a typo must not silently accept nothing
+        raise InputError_(f"baseline file not found: {path}")
+    accepted = load_baseline(path)
     pairs = new_pairs(report.pairs, report.documents, accepted)
     attributions = {d.path: d.attribution for d in report.documents}
     return dataclasses.replace(report, pairs=tuple(pairs), clusters=clusters(pairs, attributions))

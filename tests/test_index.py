@@ -228,3 +228,8 @@ def test_baseline_to_a_bad_path_or_of_nothing(corpus: Path) -> None:
     (corpus / "empty").mkdir()
     done = CliRunner().invoke(cli, ["baseline", "empty"])
     assert done.exit_code == 2 and "no documents under empty" in done.stderr
+
+
+def test_scan_with_a_missing_baseline_file_is_a_usage_error(corpus: Path) -> None:
+    done = CliRunner().invoke(cli, ["scan", "articles", "--baseline", "typo.json"])
+    assert done.exit_code == 2 and "baseline file not found: typo.json" in done.stderr
