@@ -39,6 +39,31 @@ def member(values: npt.NDArray[Any], sorted_set: npt.NDArray[Any]) -> npt.NDArra
     return found
 
 
+class HashSet:
+    """A fixed set of 64-bit hashes for repeated membership tests: a bitmap of their low bits
+    answers most queries with one gather, and a binary search settles the rest exactly."""
+
+    _BITS = 20
+
+    def __init__(self, sorted_set: U64) -> None:
+        self.values = sorted_set
+        self.bitmap = np.zeros(1 << self._BITS, dtype=bool)
+        self.bitmap[(sorted_set & np.uint64((1 << self._BITS) - 1)).view(np.int64)] = True
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def contains(self, values: U64) -> npt.NDArray[np.bool_]:
+        """For each value, whether it is in the set."""
+        if not len(self.values) or not len(values):
+            return np.zeros(len(values), dtype=bool)
+        maybe = self.bitmap[(values & np.uint64((1 << self._BITS) - 1)).view(np.int64)]
+        hits = np.flatnonzero(maybe)
+        if len(hits):
+            maybe[hits] = member(values[hits], self.values)
+        return maybe
+
+
 def fmix64(values: U64) -> U64:
     """MurmurHash3's 64-bit finalizer: spreads structured inputs over all 64 bits (a bijection)."""
     h = values ^ (values >> np.uint64(33))

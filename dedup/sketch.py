@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from dedup.shingle import U64, member
+from dedup.shingle import U64, HashSet
 
 U32 = npt.NDArray[np.uint32]
 I64 = npt.NDArray[np.int64]
@@ -86,8 +86,9 @@ def layout(
     Shingles in ``leave_out`` (sorted; the corpus's boilerplate) are dropped first, without copying
     the sequences.
     """
+    dropped = HashSet(leave_out) if leave_out is not None and len(leave_out) else None
     masks: list[npt.NDArray[np.bool_] | None] = [
-        ~member(q, leave_out) if leave_out is not None and len(leave_out) else None for q in sequences
+        ~dropped.contains(q) if dropped is not None else None for q in sequences
     ]
     lengths = np.fromiter(
         (len(q) if m is None else int(m.sum()) for q, m in zip(sequences, masks, strict=True)),

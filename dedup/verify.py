@@ -69,11 +69,12 @@ def covered_words(mask: npt.NDArray[np.bool_], words: int, k: int) -> int:
     if not mask.any():
         return 0
     width = min(k, words)
-    starts = np.zeros(words + 1, dtype=np.int64)
     idx = np.flatnonzero(mask)
-    np.add.at(starts, idx, 1)
-    np.add.at(starts, np.minimum(idx + width, words), -1)
-    return int(np.count_nonzero(np.cumsum(starts[:words]) > 0))
+    # +1 where a shingle's words begin, -1 just after they end; a word is covered while the sum > 0.
+    delta = np.bincount(idx, minlength=words + 1) - np.bincount(
+        np.minimum(idx + width, words), minlength=words + 1
+    )
+    return int(np.count_nonzero(np.cumsum(delta[:words]) > 0))
 
 
 def relation_of(

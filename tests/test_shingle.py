@@ -182,3 +182,15 @@ def test_member_matches_isin() -> None:
         False,
         False,
     ]
+
+
+def test_hash_set_matches_member() -> None:
+    from dedup.shingle import HashSet
+
+    rng = np.random.default_rng(11)
+    pool = np.unique(rng.integers(0, 2**63, 5000, dtype=np.uint64))
+    values = np.concatenate([pool[::3], rng.integers(0, 2**63, 20000, dtype=np.uint64)])
+    # Values that share the set's low bits but differ above them must not count as members.
+    values = np.concatenate([values, pool[:100] ^ np.uint64(1 << 40)])
+    assert np.array_equal(HashSet(pool).contains(values), member(values, pool))
+    assert not HashSet(np.empty(0, np.uint64)).contains(values).any()
