@@ -43,6 +43,19 @@ def fmix32(values: U32) -> U32:
     return out
 
 
+def _fmix32_in_place(h: U32) -> U32:
+    """:func:`fmix32` overwriting ``h``, with one temporary instead of one per operation."""
+    tmp = np.right_shift(h, np.uint32(16))
+    np.bitwise_xor(h, tmp, out=h)
+    np.multiply(h, np.uint32(0x85EBCA6B), out=h)
+    np.right_shift(h, np.uint32(13), out=tmp)
+    np.bitwise_xor(h, tmp, out=h)
+    np.multiply(h, np.uint32(0xC2B2AE35), out=h)
+    np.right_shift(h, np.uint32(16), out=tmp)
+    np.bitwise_xor(h, tmp, out=h)
+    return h
+
+
 @dataclass(frozen=True)
 class Windows:
     """MinHash signatures of passage windows: row ``i`` belongs to document ``doc[i]``."""
@@ -123,7 +136,7 @@ def layout(
         kept = q if m is None else q[m]
         low[at : at + len(kept)] = kept  # assignment keeps the low 32 bits
         at += len(kept)
-    hv = fmix32(low)
+    hv = _fmix32_in_place(low)
     return Layout(
         hv,
         block_start.astype(np.int64),

@@ -237,3 +237,10 @@ def test_block_bounds_properties(length: int, window: int) -> None:
         # Blocks are half a window apart, so consecutive windows overlap by half.
         half = window // 2
         assert all(b - a == half for a, b in zip(bounds, bounds[1:], strict=False))
+
+
+def test_fmix32_in_place_equals_fmix32() -> None:
+    from dedup.sketch import _fmix32_in_place, fmix32
+
+    values = np.random.default_rng(4).integers(0, 2**32, 10_000, dtype=np.uint64).astype(np.uint32)
+    assert np.array_equal(_fmix32_in_place(values.copy()), fmix32(values))
