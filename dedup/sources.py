@@ -58,10 +58,6 @@ class _Patterns:
         return bool(self.regex.match(rel) or self.regex.match(rel.rsplit("/", 1)[-1]))
 
 
-def _matches(rel: str, patterns: Iterable[str]) -> bool:
-    return _Patterns(patterns)(rel)
-
-
 def discover(paths: Sequence[str], settings: Settings, cwd: Path) -> list[Source]:
     """Every file to scan under ``paths``, sorted by display path, each listed once.
 
