@@ -171,14 +171,18 @@ def mark_moved(matches: Sequence[Match], weights: Sequence[int] | None = None) -
 
 def align_words(words_a: Sequence[str], words_b: Sequence[str], k: int) -> list[Match]:
     """Shared spans of two word sequences, in A order, with moved spans marked and edits inside."""
-    ha = shingle_hashes(word_hashes(words_a), k)
-    hb = shingle_hashes(word_hashes(words_b), k)
-    if len(words_a) < k or len(words_b) < k:
+    return align_hashes(word_hashes(words_a), word_hashes(words_b), k)
+
+
+def align_hashes(hashes_a: U64, hashes_b: U64, k: int) -> list[Match]:
+    """:func:`align_words` over the words' hashes (``wordhash.word_hashes``)."""
+    n, m = len(hashes_a), len(hashes_b)
+    if n < k or m < k:
         # Texts shorter than a shingle match only when identical.
-        if list(words_a) == list(words_b) and words_a:
-            return [Match(0, len(words_a), 0, len(words_b))]
+        if n and np.array_equal(hashes_a, hashes_b):
+            return [Match(0, n, 0, m)]
         return []
-    matches = _claim(_runs(ha, hb), len(words_a), len(words_b), k)
+    matches = _claim(_runs(shingle_hashes(hashes_a, k), shingle_hashes(hashes_b, k)), n, m, k)
     return mark_moved(_join_edits(matches))
 
 

@@ -5,15 +5,24 @@ and a one-line summary of what differs. Pure: takes the two texts, returns recor
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 
-from dedup.align import Edit, Match, align_words, mark_moved, segments
-from dedup.label import Labelled, builtin_boilerplate_rule, caption_rule, label_divergent, repeated_lines
+import numpy as np
+import numpy.typing as npt
+
+from dedup.align import Edit, Match, align_hashes, mark_moved, segments
+from dedup.label import (
+    Labelled,
+    LinePredicate,
+    builtin_boilerplate_rule,
+    caption_rule,
+    label_divergent,
+    repeated_lines,
+)
 from dedup.models import Explanation, Span, SpanEdit, Token, Verdict
 from dedup.shingle import U64, member, shingle_hashes
 from dedup.tokens import TokenList
-from dedup.wordhash import word_hashes
 
 PREVIEW = 80
 """Characters of a span's preview, whitespace folded."""
@@ -22,21 +31,30 @@ _EDITORIAL = frozenset({"related", "attribution", "dateline", "byline", "caption
 
 def preview(text: str, limit: int = PREVIEW) -> str:
     """The text with whitespace folded, cut to ``limit`` characters with a trailing ellipsis."""
-    folded = " ".join(text.split())
+    # Folding a prefix gives a prefix of the folded text, so a long text is folded only in part.
+    folded = " ".join(text[: 4 * limit].split())
+    if len(folded) <= limit:
+        folded = " ".join(text.split())
     return folded if len(folded) <= limit else folded[: limit - 1].rstrip() + "…"
 
 
-def boilerplate_predicate(boilerplate: U64, k: int) -> Callable[[str], bool]:
-    """Whether a line is mostly made of the corpus's boilerplate shingles."""
-    from dedup.tokens import words
+def boilerplate_predicate(boilerplate: U64, k: int, tokens: TokenList) -> LinePredicate:
+    """Whether a line of the text ``tokens`` came from is mostly made of the corpus's boilerplate
+    shingles: at least half of the shingles that lie within the line."""
+    mask: npt.NDArray[np.bool_] | None = None
 
-    def check(line: str) -> bool:
-        ws = words(line)
+    def check(line: str, start: int) -> bool:
+        nonlocal mask
+        lo = bisect_left(tokens.starts, start)
+        hi = bisect_left(tokens.starts, start + len(line))
         # Boilerplate lines are short; a long line that holds some is not itself boilerplate.
-        if len(ws) < k or len(ws) > 60 or not len(boilerplate):
+        if hi - lo < k or hi - lo > 60 or not len(boilerplate):
             return False
-        hashes = shingle_hashes(word_hashes(ws), k)
-        return bool(member(hashes, boilerplate).mean() >= 0.5)
+        if mask is None:
+            # Shingles within a line are the text's own shingles there, so one lookup serves all lines.
+            mask = member(shingle_hashes(tokens.hashes, k), boilerplate)
+        inside = hi - lo - k + 1
+        return 2 * int(np.count_nonzero(mask[lo : lo + inside])) >= inside
 
     return check
 
@@ -85,7 +103,7 @@ def _side_spans(
     other_tokens: Sequence[Token],
     matches: Sequence[Match],
     side: str,
-    is_boilerplate: Callable[[str], bool] | None,
+    is_boilerplate: LinePredicate | None,
 ) -> tuple[Span, ...]:
     mine = [(m.a0, m.a1) if side == "a" else (m.b0, m.b1) for m in matches]
     theirs = [(m.b0, m.b1) if side == "a" else (m.a0, m.a1) for m in matches]
@@ -100,7 +118,7 @@ def _side_spans(
             continue
         match = matches[seg.match]
         other = other_segments[seg.match]
-        label, evidence = _shared_label(body, is_boilerplate)
+        label, evidence = _shared_label(body, seg.start, is_boilerplate)
         spans.append(
             Span(
                 start=seg.start,
@@ -119,13 +137,15 @@ def _side_spans(
     return tuple(spans)
 
 
-def _shared_label(body: str, is_boilerplate: Callable[[str], bool] | None) -> tuple[str | None, str | None]:
+def _shared_label(
+    body: str, start: int, is_boilerplate: LinePredicate | None
+) -> tuple[str | None, str | None]:
     stripped = body.strip()
     if "\n" not in stripped:
         evidence = builtin_boilerplate_rule(stripped)
         if evidence:
             return "boilerplate", evidence
-        if is_boilerplate is not None and is_boilerplate(stripped):
+        if is_boilerplate is not None and is_boilerplate(stripped, start + len(body) - len(body.lstrip())):
             return "boilerplate", "recurs across many documents of the corpus"
         evidence = caption_rule(stripped)
         if evidence and len(stripped) < 800:
@@ -272,11 +292,15 @@ def explain(
     """Align two texts and label every difference. ``a_in_b``/``b_in_a`` come from verification;
     when missing they are estimated from the aligned words."""
     tokens_a, tokens_b = TokenList(text_a), TokenList(text_b)
-    matches = align_words(tokens_a.norms, tokens_b.norms, shingle_size)
+    matches = align_hashes(tokens_a.hashes, tokens_b.hashes, shingle_size)
     matches = _floating(matches, text_a, tokens_a)
-    is_bp = boilerplate_predicate(boilerplate, shingle_size) if boilerplate is not None else None
-    spans_a = _side_spans(text_a, tokens_a, text_b, tokens_b, matches, "a", is_bp)
-    spans_b = _side_spans(text_b, tokens_b, text_a, tokens_a, matches, "b", is_bp)
+    bp_a, bp_b = (
+        (boilerplate_predicate(boilerplate, shingle_size, t) for t in (tokens_a, tokens_b))
+        if boilerplate is not None
+        else (None, None)
+    )
+    spans_a = _side_spans(text_a, tokens_a, text_b, tokens_b, matches, "a", bp_a)
+    spans_b = _side_spans(text_b, tokens_b, text_a, tokens_a, matches, "b", bp_b)
     shared_a = sum(m.a1 - m.a0 for m in matches)
     shared_b = sum(m.b1 - m.b0 for m in matches)
     a_in = a_in_b if a_in_b is not None else shared_a / max(1, len(tokens_a))

@@ -8,12 +8,15 @@ and put ``("my-label", my_rule)`` in ``RULES`` before any rule it should win ove
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import regex
 
 Rule = Callable[[str], "str | None"]
+LinePredicate = Callable[[str, int], bool]
+"""Called as ``predicate(line, start)``: a line of a text and the offset where it starts in it."""
 
 LABELS = (
     "boilerplate",
@@ -99,8 +102,15 @@ _CAPTION = regex.compile(
 )
 
 
+_CAPTION_WORDS = ("photo", "reuters", "getty", "image", "credit", "afp", "shutterstock")
+"""Every match of the caption pattern holds one of these, so other lines skip the search."""
+
+
 def caption_rule(line: str) -> str | None:
     """Photo captions and credits."""
+    low = line.casefold()
+    if not any(word in low for word in _CAPTION_WORDS):
+        return None
     match = _CAPTION.search(line)
     return f"photo credit '{match.group().strip()}'" if match else None
 
@@ -233,14 +243,22 @@ def fold_line(line: str) -> str:
     return _FOLD.sub(" ", line.casefold()).strip()
 
 
+_ASCII_FOLD = re.compile(r"[^a-z0-9\n]+")
+
+
 def repeated_lines(text: str) -> frozenset[str]:
     """The folded lines that stand more than once in ``text``."""
+    lines = [line for line in text.splitlines() if line.strip() and len(line) <= MAX_RULE_LINE]
+    joined = "\n".join(lines)
+    if joined.isascii():
+        # One pass over the whole text: for ASCII, fold_line is lower-casing and keeping [a-z0-9].
+        folded = [line.strip() for line in _ASCII_FOLD.sub(" ", joined.lower()).split("\n")]
+    else:
+        folded = [fold_line(line) for line in lines]
     seen: set[str] = set()
     twice: set[str] = set()
-    for line in text.splitlines():
-        if line.strip() and len(line) <= MAX_RULE_LINE:
-            folded = fold_line(line)
-            (twice if folded in seen else seen).add(folded)
+    for line in folded if lines else ():
+        (twice if line in seen else seen).add(line)
     return frozenset(twice)
 
 
@@ -271,19 +289,27 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+def _next_line(text: str, lines: list[tuple[int, int]], index: int) -> str | None:
+    """The first line from ``lines[index]`` on that is not blank, if any."""
+    for lo, hi in lines[index:]:
+        if text[lo:hi].strip():
+            return text[lo:hi]
+    return None
+
+
 def label_divergent(
     text: str,
     start: int,
     end: int,
-    is_boilerplate: Callable[[str], bool] | None = None,
+    is_boilerplate: LinePredicate | None = None,
     repeated: frozenset[str] = frozenset(),
 ) -> list[Labelled]:
     """Cut a divergent range into labelled pieces that tile it, line by line.
 
     A related-section heading followed by more text opens a section that runs to the end of the
-    range or to the next boilerplate line. ``is_boilerplate`` says whether a line is corpus
-    boilerplate (learned from a scan). A line in ``repeated`` (see :func:`repeated_lines`) is
-    ``repeated``.
+    range or to the next boilerplate line. ``is_boilerplate`` says whether a line (given with its
+    offset in ``text``) is corpus boilerplate (learned from a scan). A line in ``repeated`` (see
+    :func:`repeated_lines`) is ``repeated``.
     """
     pieces: list[tuple[int, int, str, str]] = []
     lines = _lines(text, start, end)
@@ -298,13 +324,13 @@ def label_divergent(
                 pieces.append((lo, hi, "", ""))
             continue
         label, evidence = classify_line(line)
-        if label == "content" and is_boilerplate is not None and is_boilerplate(line):
+        if label == "content" and is_boilerplate is not None and is_boilerplate(line, lo):
             label, evidence = "boilerplate", "recurs across many documents of the corpus"
         if label == "content" and repeated and fold_line(line) in repeated:
             label, evidence = "repeated", "the same line stands elsewhere in this document"
         heading = related_heading_rule(line)
-        rest = [text[a:b] for a, b in lines[index + 1 :] if text[a:b].strip()]
-        if heading and rest and classify_line(rest[0])[0] != "boilerplate":
+        following = _next_line(text, lines, index + 1) if heading else None
+        if heading and following is not None and classify_line(following)[0] != "boilerplate":
             in_related, inside = heading, []
             label, evidence = "related", heading
         elif in_related is not None:

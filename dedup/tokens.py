@@ -46,26 +46,42 @@ def tokenize(text: str) -> list[Token]:
 
 
 class TokenList(Sequence[Token]):
-    """The tokens of a text held as three parallel lists; a Token is built only when indexed.
+    """The tokens of a text held as parallel arrays; a Token is built only when indexed.
 
-    Equal to ``tokenize(text)`` item by item, at a fraction of the cost for long texts.
+    Equal to ``tokenize(text)`` item by item, at a fraction of the cost for long texts. ``hashes``
+    holds each word's 64-bit hash (``wordhash.word_hashes`` of the normalised words).
     """
 
     def __init__(self, text: str) -> None:
+        from dedup.wordhash import ascii_tokens, word_hashes
+
+        self._norms: list[str] | None
         if text.isascii():
-            # ASCII: the stdlib pattern matches exactly what WORD_PATTERN does, and lowering keeps
-            # every offset.
-            self.norms: list[str] = _ASCII_WORD.findall(text.lower())
-            spans = [m.span() for m in _ASCII_WORD.finditer(text)]
+            # ASCII: a byte-level tokenizer finds exactly WORD_PATTERN's words, and lowering keeps
+            # every offset, so the normalised words are slices of the lowered text.
+            starts, ends, self.hashes = ascii_tokens(text)
+            self.starts: list[int] = starts.tolist()
+            self.ends: list[int] = ends.tolist()
+            self._lower: str | None = text.lower()
+            self._norms = None
         else:
             matches = list(_WORD.finditer(text))
-            self.norms = [normalize(m.group()) for m in matches]
-            spans = [m.span() for m in matches]
-        self.starts: list[int] = [a for a, _ in spans]
-        self.ends: list[int] = [b for _, b in spans]
+            self._norms = [normalize(m.group()) for m in matches]
+            self.starts = [m.start() for m in matches]
+            self.ends = [m.end() for m in matches]
+            self._lower = None
+            self.hashes = word_hashes(self._norms)
+
+    @property
+    def norms(self) -> list[str]:
+        """The normalised words."""
+        if self._norms is None:
+            lower = self._lower or ""
+            self._norms = [lower[a:b] for a, b in zip(self.starts, self.ends, strict=True)]
+        return self._norms
 
     def __len__(self) -> int:
-        return len(self.norms)
+        return len(self.starts)
 
     @overload
     def __getitem__(self, index: int) -> Token: ...
@@ -76,6 +92,9 @@ class TokenList(Sequence[Token]):
     def __getitem__(self, index: int | slice) -> Token | list[Token]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
+        if self._norms is None and self._lower is not None:
+            start, end = self.starts[index], self.ends[index]
+            return Token(self._lower[start:end], start, end)
         return Token(self.norms[index], self.starts[index], self.ends[index])
 
 

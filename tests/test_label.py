@@ -147,9 +147,12 @@ def test_repeated_line_and_corpus_boilerplate() -> None:
     text = "Same title here\nSame  TITLE here!\nSite footer we saw everywhere\nNew sentence."
     assert repeated_lines(text) == {"same title here"}
     start = text.index("Same  TITLE")
-    pieces = label_divergent(
-        text, start, len(text), is_boilerplate=lambda line: "footer" in line, repeated=repeated_lines(text)
-    )
+
+    def footer(line: str, at: int) -> bool:
+        assert text[at:].startswith(line)
+        return "footer" in line
+
+    pieces = label_divergent(text, start, len(text), is_boilerplate=footer, repeated=repeated_lines(text))
     assert [p.label for p in pieces] == ["repeated", "boilerplate", "content"]
 
 
