@@ -209,9 +209,10 @@ def scan(
     if not report.documents:
         terminal.warn(err, "no documents to compare under " + " ".join(paths))
     if as_json:
-        from dedup.render.json import dumps
+        from dedup.render.json import chunks
 
-        click.echo(dumps(report), nl=False)
+        for chunk in chunks(report):
+            click.echo(chunk, nl=False)
     else:
         terminal.render(report, terminal.console(), explain=explain)
     sys.exit(report.return_code)

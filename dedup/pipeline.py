@@ -263,10 +263,18 @@ def _scan(
     index: Index | None = None,
     paths: Sequence[str] = (),
 ) -> Report:
-    if index is not None:
-        results, _ = prepare_with_index(sources, settings, index, pool, prune_under=paths)
-    else:
-        results = prepare_all(sources, settings, progress, pool)
+    # Reading builds hundreds of thousands of long-lived records and no reference cycles: collecting
+    # while they pile up only walks them again and again (measured: 1 s of 7 at 100,000 documents).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        if index is not None:
+            results, _ = prepare_with_index(sources, settings, index, pool, prune_under=paths)
+        else:
+            results = prepare_all(sources, settings, progress, pool)
+    finally:
+        if was_enabled:
+            gc.enable()
     clock = _lap(timings, "read+shingle", clock)
     # Millions of long-lived records now sit on the heap; without this every later garbage
     # collection would walk them all again (measured: the explain stage ran 2.5 times slower).

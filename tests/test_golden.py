@@ -39,3 +39,20 @@ def test_samples_json_validates_against_schema(in_root: Path) -> None:
 
 def test_same_output_whatever_the_number_of_processes(in_root: Path) -> None:
     assert scan_json("--jobs", "1") == scan_json("--jobs", "2")
+
+
+def test_json_text_holds_the_report_dict_one_record_per_line(in_root: Path) -> None:
+    from dedup.pipeline import scan
+    from dedup.render.json import chunks, dumps, report_dict
+
+    report = scan(["samples/"])
+    text = dumps(report)
+    assert json.loads(text) == report_dict(report)
+    assert "".join(chunks(report)) == text
+    lines = text.splitlines()
+    # One line per document and per pair, each a complete JSON object.
+    for record in report_dict(report)["documents"] + report_dict(report)["pairs"]:
+        assert "    " + json.dumps(record, ensure_ascii=False) in {line.rstrip(",") for line in lines}
+    empty = scan(["samples/alpine-glacier-survey.txt"])
+    assert json.loads(dumps(empty)) == report_dict(empty)
+    assert '"pairs": []' in dumps(empty)

@@ -6,11 +6,13 @@ SCHEMA_VERSION whenever a field is removed or changes meaning; adding a field do
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from dedup import __version__
-from dedup.models import Comparison, Document, Explanation, Pair, Report, Span
+from dedup.models import Cluster, Comparison, Document, Explanation, Pair, Report, Span
 
 SCHEMA_VERSION = 1
 
@@ -76,32 +78,42 @@ def document_dict(d: Document) -> dict[str, Any]:
     }
 
 
-def report_dict(report: Report) -> dict[str, Any]:
-    """The whole report as JSON-ready values, in the documented key order."""
+def cluster_dict(number: int, cluster: Cluster) -> dict[str, Any]:
+    """One cluster (numbered from 1) as JSON-ready values."""
+    return {
+        "id": number,
+        "members": list(cluster.members),
+        "original": cluster.original,
+        "original_reason": cluster.reason,
+    }
+
+
+def report_dict(report: Report, records: bool = True) -> dict[str, Any]:
+    """The whole report as JSON-ready values, in the documented key order (without ``records``,
+    the lists of documents, pairs, clusters and skipped files are left empty)."""
+    summary = _summary(report)
+    if not records:
+        report = dataclasses.replace(report, documents=(), pairs=(), clusters=(), skipped=())
     cluster_of = {m: i for i, c in enumerate(report.clusters, start=1) for m in c.members}
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "dedup", "version": __version__},
         "settings": report.settings,
-        "summary": {
-            "documents": len(report.documents),
-            "skipped": len(report.skipped),
-            "pairs": report.pair_counts(),
-            "clusters": len(report.clusters),
-        },
+        "summary": summary,
         "documents": [document_dict(d) for d in report.documents],
         "pairs": [pair_dict(p, cluster_of.get(p.a)) for p in report.pairs],
-        "clusters": [
-            {
-                "id": i,
-                "members": list(c.members),
-                "original": c.original,
-                "original_reason": c.reason,
-            }
-            for i, c in enumerate(report.clusters, start=1)
-        ],
+        "clusters": [cluster_dict(i, c) for i, c in enumerate(report.clusters, start=1)],
         "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
         "stats": dict(sorted(report.stats.items())),
+    }
+
+
+def _summary(report: Report) -> dict[str, Any]:
+    return {
+        "documents": len(report.documents),
+        "skipped": len(report.skipped),
+        "pairs": report.pair_counts(),
+        "clusters": len(report.clusters),
     }
 
 
@@ -116,7 +128,54 @@ def comparison_dict(comparison: Comparison) -> dict[str, Any]:
     }
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+_CHUNK = 256
+"""Records per piece of text handed to the writer."""
+
+
+def chunks(result: Report | Comparison) -> Iterator[str]:
+    """The JSON text of a scan report or comparison, in pieces that join to :func:`dumps`.
+
+    A scan report holds one record per line: each document, pair, cluster and skipped file stands
+    on a line of its own, so the output of a large corpus stays quick to write, to grep and to diff.
+    A comparison (one pair) is indented in full.
+    """
+    if isinstance(result, Comparison):
+        yield json.dumps(comparison_dict(result), indent=2, ensure_ascii=False) + "\n"
+        return
+    report = result
+    cluster_of = {m: i for i, c in enumerate(report.clusters, start=1) for m in c.members}
+    head = report_dict(report, records=False)
+    records: dict[str, Iterable[Any]] = {
+        "documents": (document_dict(d) for d in report.documents),
+        "pairs": (pair_dict(p, cluster_of.get(p.a)) for p in report.pairs),
+        "clusters": (cluster_dict(i, c) for i, c in enumerate(report.clusters, start=1)),
+        "skipped": ({"path": s.path, "reason": s.reason} for s in report.skipped),
+    }
+    yield "{"
+    for number, (key, value) in enumerate(head.items()):
+        yield ("\n" if number == 0 else ",\n") + f"  {_ENCODE(key)}: "
+        if key not in records:
+            yield _ENCODE(value)
+            continue
+        lines = (_ENCODE(item) for item in records[key])
+        first = next(lines, None)
+        if first is None:
+            yield "[]"
+            continue
+        yield "[\n    " + first
+        batch: list[str] = []
+        for line in lines:
+            batch.append(line)
+            if len(batch) == _CHUNK:
+                yield ",\n    " + ",\n    ".join(batch)
+                batch = []
+        if batch:
+            yield ",\n    " + ",\n    ".join(batch)
+        yield "\n  ]"
+    yield "\n}\n"
+
+
 def dumps(result: Report | Comparison) -> str:
     """A scan report or a comparison as a JSON string with a trailing newline."""
-    data = report_dict(result) if isinstance(result, Report) else comparison_dict(result)
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return "".join(chunks(result))
