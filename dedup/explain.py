@@ -288,10 +288,12 @@ def explain(
     a_in_b: float | None = None,
     b_in_a: float | None = None,
     boilerplate: U64 | None = None,
+    tokens: tuple[TokenList, TokenList] | None = None,
 ) -> Explanation:
     """Align two texts and label every difference. ``a_in_b``/``b_in_a`` come from verification;
-    when missing they are estimated from the aligned words."""
-    tokens_a, tokens_b = TokenList(text_a), TokenList(text_b)
+    when missing they are estimated from the aligned words. ``tokens`` are the texts' tokens, when
+    the caller has them already."""
+    tokens_a, tokens_b = tokens if tokens is not None else (TokenList(text_a), TokenList(text_b))
     matches = align_hashes(tokens_a.hashes, tokens_b.hashes, shingle_size)
     matches = _floating(matches, text_a, tokens_a)
     bp_a, bp_b = (

@@ -45,6 +45,7 @@ _CC_REPUBLISH = regex.compile(
 
 _KEYWORDS = ("reprinted", "republished", "reposted", "syndicated", "adapted", "originally", "first", "source")
 _MAX_ATTRIBUTION_LINE = 400
+_HAS_KEYWORD = re.compile("|".join(_KEYWORDS)).search
 
 
 def _named(source: str) -> bool:
@@ -60,10 +61,10 @@ def attribution(text: str) -> str | None:
     tried, so a long document costs one lower-casing and a few substring searches.
     """
     low = text.lower()
-    if not any(k in low for k in _KEYWORDS):
+    if not _HAS_KEYWORD(low):
         return None
     for line in text.splitlines():
-        if len(line) > _MAX_ATTRIBUTION_LINE or not any(k in line.lower() for k in _KEYWORDS):
+        if len(line) > _MAX_ATTRIBUTION_LINE or not _HAS_KEYWORD(line.lower()):
             continue
         match = _ATTRIBUTION.match(line)
         if match and _named(match.group("source").strip()):
@@ -193,7 +194,7 @@ _FOLD = regex.compile(r"[^\p{L}\p{N}]+")
 
 def builtin_boilerplate_rule(line: str) -> str | None:
     """Widgets every site has: 'Leave A Comment', 'Read More', share buttons, 'Powered by …' badges."""
-    folded = _FOLD.sub(" ", line.casefold()).strip()
+    folded = fold_line(line)
     if folded in BUILTIN_BOILERPLATE:
         return f"site widget '{line.strip()}'"
     if _BADGE.match(line):
@@ -238,23 +239,25 @@ class Labelled:
     evidence: str
 
 
+_ASCII_FOLD_TABLE = bytes(
+    (c | 0x20) if chr(c).isascii() and chr(c).isalnum() else 0x20 for c in range(128)
+) + bytes(128)
+"""ASCII bytes lower-cased, with everything but letters and digits turned to spaces."""
+
+
 def fold_line(line: str) -> str:
     """A line reduced to its words, lower-cased, for comparing lines."""
+    if line.isascii():
+        # The same result as the pattern below, several times faster: ASCII letters and digits
+        # are exactly what \p{L} and \p{N} match there, and case-folding is lower-casing.
+        return " ".join(line.encode("ascii").translate(_ASCII_FOLD_TABLE).decode("ascii").split())
     return _FOLD.sub(" ", line.casefold()).strip()
-
-
-_ASCII_FOLD = re.compile(r"[^a-z0-9\n]+")
 
 
 def repeated_lines(text: str) -> frozenset[str]:
     """The folded lines that stand more than once in ``text``."""
     lines = [line for line in text.splitlines() if line.strip() and len(line) <= MAX_RULE_LINE]
-    joined = "\n".join(lines)
-    if joined.isascii():
-        # One pass over the whole text: for ASCII, fold_line is lower-casing and keeping [a-z0-9].
-        folded = [line.strip() for line in _ASCII_FOLD.sub(" ", joined.lower()).split("\n")]
-    else:
-        folded = [fold_line(line) for line in lines]
+    folded = [fold_line(line) for line in lines]
     seen: set[str] = set()
     twice: set[str] = set()
     for line in folded if lines else ():

@@ -25,10 +25,11 @@ from dedup.errors import InputError
 from dedup.explain import explain
 from dedup.index import Index, RefreshStats, with_index
 from dedup.models import Comparison, Pair, Report, Skipped
-from dedup.prepare import Prepared, prepare_batch
+from dedup.prepare import Prepared, prepare_batch, tokenize_batch
 from dedup.shingle import U64, sorted_unique
-from dedup.sketch import layout
+from dedup.sketch import Layout, layout
 from dedup.sources import Source, Text, discover, display_path, read_text
+from dedup.tokens import TokenList
 from dedup.verify import Sketched, measure, sketched, verify
 
 Progress = Callable[[str, int, int], None]
@@ -66,15 +67,10 @@ def prepare_all(
     return out
 
 
-def find_pairs(
-    prepared: Sequence[Prepared],
-    settings: Settings,
-    stats: dict[str, int] | None = None,
-    timings: dict[str, float] | None = None,
-) -> tuple[list[Pair], U64]:
-    """Every reported pair among documents (given in path order), sorted by ``(a, b)``, and the
-    corpus's boilerplate shingles."""
-    stats = {} if stats is None else stats
+def corpus_layout(
+    prepared: Sequence[Prepared], settings: Settings, stats: dict[str, int], timings: dict[str, float] | None
+) -> tuple[U64, Layout]:
+    """The corpus's boilerplate shingles, and the window layout of every document without them."""
     clock = time.perf_counter()
     boiler = corpus_boilerplate(
         [p.shingles for p in prepared], settings.boilerplate_docs, settings.boilerplate_share
@@ -83,19 +79,43 @@ def find_pairs(
     clock = _lap(timings, "boilerplate", clock)
     lay = layout([p.shingles for p in prepared], range(len(prepared)), settings.window, boiler)
     stats["windows"] = len(lay.doc)
+    _lap(timings, "sketch+lsh", clock)
+    return boiler, lay
+
+
+def candidates_of(
+    lay: Layout, text_hashes: Sequence[str], settings: Settings, stats: dict[str, int]
+) -> list[tuple[int, int]]:
+    """Candidate pairs of documents ``(i, j)``, ``i < j``, sorted: LSH hits over the windows of
+    ``lay``, and every two documents whose normalised words are equal."""
     found = stream_candidates(
         lay, settings.lsh_threshold, settings.num_perm, settings.seed, settings.effective_jobs()
     )
-    clock = _lap(timings, "sketch+lsh", clock)
     candidate_set = {(int(a), int(b)) for a, b in found.pairs}
     # Identical texts pair up even when boilerplate left them nothing to sketch.
     by_text: dict[str, list[int]] = {}
-    for i, p in enumerate(prepared):
-        by_text.setdefault(p.text_hash, []).append(i)
+    for i, text_hash in enumerate(text_hashes):
+        by_text.setdefault(text_hash, []).append(i)
     for group in by_text.values():
         candidate_set.update((x, y) for i, x in enumerate(group) for y in group[i + 1 :])
     stats["candidates"] = len(candidate_set)
     stats["oversized_buckets"] = found.oversized_buckets
+    return sorted(candidate_set)
+
+
+def find_pairs(
+    prepared: Sequence[Prepared],
+    settings: Settings,
+    stats: dict[str, int] | None = None,
+    timings: dict[str, float] | None = None,
+) -> tuple[list[Pair], U64]:
+    """Every reported pair among documents (given in path order), sorted by ``(a, b)``, and the
+    corpus's boilerplate shingles. All in memory, on the records given: no file is read."""
+    stats = {} if stats is None else stats
+    boiler, lay = corpus_layout(prepared, settings, stats, timings)
+    clock = time.perf_counter()
+    candidates = candidates_of(lay, [p.text_hash for p in prepared], settings, stats)
+    clock = _lap(timings, "sketch+lsh", clock)
     cache: dict[int, Sketched] = {}
 
     def get(i: int) -> Sketched:
@@ -105,12 +125,96 @@ def find_pairs(
         return cache[i]
 
     pairs = []
-    for a, b in sorted(candidate_set):
+    for a, b in candidates:
         pair = verify(get(a), get(b), settings)
         if pair is not None:
             pairs.append(pair)
     _lap(timings, "verify", clock)
     return pairs, boiler
+
+
+def check_batch(
+    candidates: Sequence[tuple[str, str]],
+    sources: Mapping[str, Source],
+    content_hashes: Mapping[str, str],
+    settings: Settings,
+    boilerplate: U64,
+    explain_spans: bool = True,
+) -> tuple[list[Pair], list[str]]:
+    """Verify candidate pairs (paths, in path order) on their texts read afresh, and explain those
+    that are pairs: a pure task for a worker process. Returns the pairs, and a warning for every
+    document that can no longer be read or no longer has the content it was scanned with."""
+    needed = sorted({path for pair in candidates for path in pair})
+    texts = {path: read_text(sources[path], settings.max_bytes) for path in needed}
+    warnings = []
+    readable: list[tuple[str, Text]] = []
+    for path, text in texts.items():
+        if isinstance(text, Skipped):
+            warnings.append(f"{path} could not be read again ({text.reason}); its pairs are left out")
+        elif text.content_hash != content_hashes[path]:
+            warnings.append(f"{path} changed during the scan; its pairs are left out")
+        else:
+            readable.append((path, text))
+    tokenized = dict(
+        zip(
+            (path for path, _ in readable),
+            tokenize_batch([text.text for _, text in readable], settings.shingle_size),
+            strict=True,
+        )
+    )
+    usable = {path: text.text for path, text in readable if len(tokenized[path].tokens)}
+    cache: dict[str, Sketched] = {}
+
+    def get(path: str) -> Sketched:
+        if path not in cache:
+            t = tokenized[path]
+            cache[path] = sketched(path, t.shingles, len(t.tokens), t.text_hash, boilerplate, t.quoted)
+        return cache[path]
+
+    pairs = []
+    for a, b in candidates:
+        if a not in usable or b not in usable:
+            continue
+        pair = verify(get(a), get(b), settings)
+        if pair is not None and explain_spans:
+            tokens = (tokenized[a].tokens, tokenized[b].tokens)
+            pair = with_explanation(pair, usable, settings, boilerplate, tokens)
+        if pair is not None:
+            pairs.append(pair)
+    return pairs, warnings
+
+
+CHECK_BATCH = 64
+"""Candidate pairs per worker task when verifying and explaining."""
+
+
+def check_all(
+    candidates: Sequence[tuple[str, str]],
+    sources: Mapping[str, Source],
+    content_hashes: Mapping[str, str],
+    settings: Settings,
+    boilerplate: U64,
+    explain_spans: bool,
+    pool: Executor | None = None,
+    progress: Progress | None = None,
+) -> tuple[list[Pair], list[str]]:
+    """:func:`check_batch` over all candidates, in order, on ``pool`` when given."""
+    batches = [candidates[i : i + CHECK_BATCH] for i in range(0, len(candidates), CHECK_BATCH)]
+    # Each task gets only the sources and hashes it needs, not the whole corpus's.
+    needs = [sorted({path for pair in batch for path in pair}) for batch in batches]
+    tasks = [{path: sources[path] for path in need} for need in needs]
+    hashes = [{path: content_hashes[path] for path in need} for need in needs]
+    args = (batches, tasks, hashes, repeat(settings), repeat(boilerplate), repeat(explain_spans))
+    use_pool = pool is not None and len(batches) > 1
+    results = pool.map(check_batch, *args) if pool is not None and use_pool else map(check_batch, *args)
+    pairs: list[Pair] = []
+    warnings: list[str] = []
+    for done, (found, warned) in enumerate(results, start=1):
+        pairs.extend(found)
+        warnings.extend(warned)
+        if progress:
+            progress("comparing", done, len(batches))
+    return pairs, list(dict.fromkeys(warnings))
 
 
 def _lap(timings: dict[str, float] | None, stage: str, since: float) -> float:
@@ -121,9 +225,14 @@ def _lap(timings: dict[str, float] | None, stage: str, since: float) -> float:
 
 
 def with_explanation(
-    pair: Pair, texts: Mapping[str, str], settings: Settings, boilerplate: U64 | None = None
+    pair: Pair,
+    texts: Mapping[str, str],
+    settings: Settings,
+    boilerplate: U64 | None = None,
+    tokens: tuple[TokenList, TokenList] | None = None,
 ) -> Pair:
-    """The pair with its explanation attached (aligned, labelled spans, verdict, summary)."""
+    """The pair with its explanation attached (aligned, labelled spans, verdict, summary).
+    ``tokens``, when given, are the two texts' tokens, computed once for several pairs."""
     explanation = explain(
         pair.a,
         texts[pair.a],
@@ -134,48 +243,9 @@ def with_explanation(
         a_in_b=pair.a_in_b,
         b_in_a=pair.b_in_a,
         boilerplate=boilerplate,
+        tokens=tokens,
     )
     return dataclasses.replace(pair, explanation=explanation)
-
-
-def explain_pairs(
-    pairs: Sequence[Pair], texts: Mapping[str, str], settings: Settings, boilerplate: U64
-) -> list[Pair]:
-    """The pairs with their explanations attached."""
-    return [with_explanation(pair, texts, settings, boilerplate) for pair in pairs]
-
-
-def explain_batch(
-    pairs: Sequence[Pair], sources: Mapping[str, Source], settings: Settings, boilerplate: U64
-) -> list[Pair]:
-    """Read the documents of some pairs and explain each pair: a pure task for a worker process."""
-    needed = {p.a for p in pairs} | {p.b for p in pairs}
-    texts = read_texts([sources[path] for path in sorted(needed)], settings.max_bytes)
-    return explain_pairs([p for p in pairs if p.a in texts and p.b in texts], texts, settings, boilerplate)
-
-
-EXPLAIN_BATCH = 64
-"""Pairs per worker task when explaining."""
-
-
-def explain_all(
-    pairs: Sequence[Pair],
-    sources: Mapping[str, Source],
-    settings: Settings,
-    boilerplate: U64,
-    pool: Executor | None = None,
-) -> list[Pair]:
-    """Every pair explained, in order, on ``pool`` when given. A document that can no longer be read
-    leaves its pairs without an explanation."""
-    batches = [pairs[i : i + EXPLAIN_BATCH] for i in range(0, len(pairs), EXPLAIN_BATCH)]
-    if pool is None or len(batches) <= 1:
-        done = [explain_batch(b, sources, settings, boilerplate) for b in batches]
-    else:
-        # Each task gets only the sources it needs, not the whole corpus's.
-        tasks = [{p: sources[p] for pair in b for p in (pair.a, pair.b)} for b in batches]
-        done = list(pool.map(explain_batch, batches, tasks, repeat(settings), repeat(boilerplate)))
-    explained = {(p.a, p.b): p for batch in done for p in batch}
-    return [explained.get((p.a, p.b), p) for p in pairs]
 
 
 def read_texts(sources: Sequence[Source], max_bytes: int) -> dict[str, str]:
@@ -238,6 +308,7 @@ def scan(
                 started,
                 index,
                 [str(cwd / p) for p in paths],
+                warn,
             )
 
     if use_index:
@@ -262,6 +333,7 @@ def _scan(
     started: float,
     index: Index | None = None,
     paths: Sequence[str] = (),
+    warn: Callable[[str], None] = lambda message: None,
 ) -> Report:
     # Reading builds hundreds of thousands of long-lived records and no reference cycles: collecting
     # while they pile up only walks them again and again (measured: 1 s of 7 at 100,000 documents).
@@ -286,21 +358,35 @@ def _scan(
         stats: dict[str, int] = {}
         if progress:
             progress("comparing", 0, 1)
-        pairs, boilerplate = find_pairs(prepared, settings, stats, timings)
-        documents = tuple(p.document for p in prepared)
-        attributions = {d.path: d.attribution for d in documents}
-        del prepared  # the corpus's shingles, the bulk of a scan's memory, are not needed any more
+        boilerplate, lay = corpus_layout(prepared, settings, stats, timings)
         clock = time.perf_counter()
-        if progress:
-            progress("comparing", 1, 1)
+        documents = tuple(p.document for p in prepared)
+        text_hashes = [p.text_hash for p in prepared]
+        # The corpus's shingles, the bulk of a scan's memory, are not needed any more: candidates
+        # are verified on their texts read afresh, in the worker processes.
+        del prepared
+        candidates = candidates_of(lay, text_hashes, settings, stats)
+        del lay, text_hashes
+        clock = _lap(timings, "sketch+lsh", clock)
+        attributions = {d.path: d.attribution for d in documents}
+        by_path = {s.display: s for s in sources}
+        pairs, warnings = check_all(
+            [(documents[a].path, documents[b].path) for a, b in candidates],
+            by_path,
+            {d.path: d.content_hash for d in documents},
+            settings,
+            boilerplate,
+            explain_spans,
+            pool,
+            progress,
+        )
+        for warning in warnings:
+            warn(warning)
+        clock = _lap(timings, "verify+explain", clock)
         texts: dict[str, str] = {}
-        in_pairs = {p.a for p in pairs} | {p.b for p in pairs}
-        by_path = {s.display: s for s in sources if s.display in in_pairs}
-        if explain_spans and pairs:
-            pairs = explain_all(pairs, by_path, settings, boilerplate, pool)
         if keep_texts:
-            texts = read_texts(list(by_path.values()), settings.max_bytes)
-        clock = _lap(timings, "explain", clock)
+            in_pairs = {p.a for p in pairs} | {p.b for p in pairs}
+            texts = read_texts([by_path[path] for path in sorted(in_pairs)], settings.max_bytes)
         groups = clusters(pairs, attributions)
         _lap(timings, "cluster", clock)
         return Report(

@@ -16,8 +16,8 @@ from dedup.label import attribution
 from dedup.models import Document, Skipped
 from dedup.shingle import U64, batch_shingle_hashes, quoted_shingles
 from dedup.sources import Source, Text, read_text
-from dedup.tokens import quoted_words, words
-from dedup.wordhash import ascii_words, word_hashes
+from dedup.tokens import TokenList, quoted_words, words
+from dedup.wordhash import ascii_word_spans, ascii_words, word_hashes
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,11 @@ def prepare_batch(sources: Sequence[Source], shingle_size: int, max_bytes: int) 
     ASCII documents are tokenised and hashed together on their bytes (``wordhash.ascii_words``);
     the others word by word with the ``regex`` tokenizer. Both give the same hashes.
     """
-    texts: list[Text | Skipped] = [read_text(source, max_bytes) for source in sources]
+    return prepare_texts([read_text(source, max_bytes) for source in sources], shingle_size)
+
+
+def prepare_texts(texts: Sequence[Text | Skipped], shingle_size: int) -> list[Prepared | Skipped]:
+    """:func:`prepare_batch` on texts already read (Skipped records pass through)."""
     ascii_texts = [t for t in texts if isinstance(t, Text) and t.text.isascii()]
     bulk = dict(zip((id(t) for t in ascii_texts), ascii_words([t.text for t in ascii_texts]), strict=True))
     hashed: list[tuple[Text, U64, npt.NDArray[np.bool_] | None] | Skipped] = []
@@ -84,3 +88,38 @@ def prepare_batch(sources: Sequence[Source], shingle_size: int, max_bytes: int) 
         )
         out.append(Prepared(document, shingles, hashlib.sha256(hashes.tobytes()).hexdigest(), quoted))
     return out
+
+
+@dataclass(frozen=True)
+class Tokenized:
+    """A text's tokens with offsets, and what verification needs of it: the same shingles, text
+    hash and quotation flags as :func:`prepare_texts` gives."""
+
+    tokens: TokenList
+    shingles: U64
+    text_hash: str
+    quoted: npt.NDArray[np.bool_] | None
+
+
+def tokenize_batch(texts: Sequence[str], shingle_size: int) -> list[Tokenized]:
+    """Tokenise texts keeping offsets, ASCII ones together in one pass (see :func:`prepare_texts`)."""
+    ascii_at = [i for i, text in enumerate(texts) if text.isascii()]
+    found: dict[int, tuple[TokenList, npt.NDArray[np.bool_] | None]] = {}
+    for i, (starts, ends, hashes, inside) in zip(
+        ascii_at, ascii_word_spans([texts[i] for i in ascii_at]), strict=True
+    ):
+        found[i] = (TokenList.from_ascii(texts[i], starts, ends, hashes), inside if inside.any() else None)
+    for i, text in enumerate(texts):
+        if i not in found:
+            found[i] = (TokenList(text), quoted_words(text))
+    pieces = [found[i] for i in range(len(texts))]
+    shingled = batch_shingle_hashes([tokens.hashes for tokens, _ in pieces], shingle_size)
+    return [
+        Tokenized(
+            tokens,
+            shingles,
+            hashlib.sha256(tokens.hashes.tobytes()).hexdigest(),
+            quoted_shingles(flags, shingle_size) if flags is not None else None,
+        )
+        for (tokens, flags), shingles in zip(pieces, shingled, strict=True)
+    ]

@@ -52,6 +52,8 @@ class TokenList(Sequence[Token]):
     holds each word's 64-bit hash (``wordhash.word_hashes`` of the normalised words).
     """
 
+    hashes: npt.NDArray[np.uint64]
+
     def __init__(self, text: str) -> None:
         from dedup.wordhash import ascii_tokens, word_hashes
 
@@ -71,6 +73,21 @@ class TokenList(Sequence[Token]):
             self.ends = [m.end() for m in matches]
             self._lower = None
             self.hashes = word_hashes(self._norms)
+
+    @classmethod
+    def from_ascii(
+        cls,
+        text: str,
+        starts: npt.NDArray[np.int64],
+        ends: npt.NDArray[np.int64],
+        hashes: npt.NDArray[np.uint64],
+    ) -> TokenList:
+        """The tokens of an ASCII text from its words' offsets and hashes, as
+        ``wordhash.ascii_word_spans`` gives them for a whole batch of texts."""
+        tokens = cls.__new__(cls)
+        tokens.starts, tokens.ends, tokens.hashes = starts.tolist(), ends.tolist(), hashes
+        tokens._lower, tokens._norms = text.lower(), None
+        return tokens
 
     @property
     def norms(self) -> list[str]:

@@ -100,11 +100,17 @@ def ascii_words(texts: Sequence[str]) -> list[tuple[U64, npt.NDArray[np.bool_]]]
     lower-cased) and the same quotation rule as ``tokens.quoted_words`` (every '"' toggles, line
     breaks reset), computed for the whole batch at once.
     """
+    return [(hashes, inside) for _, _, hashes, inside in ascii_word_spans(texts)]
+
+
+def ascii_word_spans(texts: Sequence[str]) -> list[tuple[I64, I64, U64, npt.NDArray[np.bool_]]]:
+    """:func:`ascii_words` with each word's start and end offset in its text in front."""
     if not texts:
         return []
     raw = np.frombuffer("\n".join(texts).encode("ascii"), dtype=np.uint8)
     if not len(raw):
-        return [(np.empty(0, np.uint64), np.empty(0, bool)) for _ in texts]
+        empty = np.empty(0, np.int64)
+        return [(empty, empty, np.empty(0, np.uint64), np.empty(0, bool)) for _ in texts]
     starts, ends = _word_bounds(raw)
     hashes = segment_hashes(_LOWER[raw], starts, ends)
     # Quotation state at each word's first byte: odd count of '"' since the line began.
@@ -116,5 +122,16 @@ def ascii_words(texts: Sequence[str]) -> list[tuple[U64, npt.NDArray[np.bool_]]]
         inside = np.zeros(len(starts), dtype=bool)
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
     text_end = np.cumsum(lengths + 1) - 1  # position of the separator after each text
-    cuts = np.searchsorted(starts, text_end)
-    return list(zip(np.split(hashes, cuts[:-1]), np.split(inside, cuts[:-1]), strict=True))
+    cuts = np.searchsorted(starts, text_end)[:-1]
+    text_start = np.repeat(text_end - lengths, np.diff(np.concatenate(([0], cuts, [len(starts)]))))
+    starts -= text_start
+    ends -= text_start
+    return list(
+        zip(
+            np.split(starts, cuts),
+            np.split(ends, cuts),
+            np.split(hashes, cuts),
+            np.split(inside, cuts),
+            strict=True,
+        )
+    )

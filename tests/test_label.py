@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dedup.label import (
     attribution,
@@ -12,6 +14,7 @@ from dedup.label import (
     caption_rule,
     classify_line,
     dateline_rule,
+    fold_line,
     junk_rule,
     label_divergent,
     related_heading_rule,
@@ -158,3 +161,11 @@ def test_repeated_line_and_corpus_boilerplate() -> None:
 
 def test_attribution_needs_a_name_not_a_sentence() -> None:
     assert attribution("Originally published in 1851, Moby-Dick was a commercial failure.") is None
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)), st.text(max_size=20))
+def test_fold_line_ascii_fast_path_equals_the_pattern(line: str, other: str) -> None:
+    from dedup.label import _FOLD
+
+    for text in (line, line + other):
+        assert fold_line(text) == _FOLD.sub(" ", text.casefold()).strip()

@@ -185,3 +185,40 @@ def test_attribution_finds_the_source(text: str, expected: str) -> None:
 )
 def test_attribution_none_for_ordinary_text(text: str) -> None:
     assert attribution(text) is None
+
+
+SAMPLES = Path(__file__).parents[1] / "samples"
+
+
+def test_tokenize_batch_gives_what_prepare_gives(tmp_path: Path) -> None:
+    """The check stage re-tokenises texts with offsets; its shingles, text hashes and quotation
+    flags must be the scan's, for ASCII texts (batched) and others alike."""
+    from dedup.prepare import tokenize_batch
+    from dedup.tokens import tokenize
+
+    texts = [
+        'He said "we will not leave" and left.\nNext line "open quote\nclosed" here.',
+        "Café owners say “no” to the plan; the mayor’s office disagrees.",
+        "plain words only, no quotes at all in this one",
+        "tiny",
+        "",
+        "!!! ---",
+        *(p.read_text(encoding="utf-8") for p in sorted(SAMPLES.glob("*.txt"))),
+    ]
+    files = []
+    for i, text in enumerate(texts):
+        path = tmp_path / f"{i:02}.txt"
+        path.write_text(text + "\n", encoding="utf-8")
+        files.append(Source(path, path.name))
+    prepared = prepare_batch(files, 5, 10**7)
+    tokenized = tokenize_batch([text + "\n" for text in texts], 5)
+    for text, p, t in zip(texts, prepared, tokenized, strict=True):
+        assert list(t.tokens) == tokenize(text + "\n")
+        if isinstance(p, Skipped):
+            assert len(t.tokens) == 0
+            continue
+        assert np.array_equal(p.shingles, t.shingles)
+        assert p.text_hash == t.text_hash
+        assert (p.quoted is None) == (t.quoted is None)
+        if p.quoted is not None and t.quoted is not None:
+            assert np.array_equal(p.quoted, t.quoted)
