@@ -6,7 +6,7 @@ Runs in worker processes; its output depends only on the files and the settings,
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,3 +123,69 @@ def tokenize_batch(texts: Sequence[str], shingle_size: int) -> list[Tokenized]:
         )
         for (tokens, flags), shingles in zip(pieces, shingled, strict=True)
     ]
+
+
+@dataclass(frozen=True)
+class PackedBatch:
+    """A batch of :func:`prepare_batch` results in a few flat arrays and tuples: what a worker
+    process sends back, several times cheaper to pickle than the records themselves."""
+
+    shingles: U64
+    """Every prepared document's shingles, concatenated."""
+    lengths: npt.NDArray[np.int64]
+    quoted: npt.NDArray[np.bool_]
+    """Quotation flags of the documents that have them, concatenated."""
+    rows: tuple[tuple[str, str, int, str, str | None, str, bool] | tuple[str, str], ...]
+    """Per result: (path, content hash, words, encoding, attribution, text hash, has quotes), or
+    (path, reason) for a skipped file."""
+
+
+def pack(results: Sequence[Prepared | Skipped]) -> PackedBatch:
+    """The results of a batch, packed for sending between processes (see :func:`unpack`)."""
+    prepared = [r for r in results if isinstance(r, Prepared)]
+    rows: list[tuple[str, str, int, str, str | None, str, bool] | tuple[str, str]] = []
+    for r in results:
+        if isinstance(r, Skipped):
+            rows.append((r.path, r.reason))
+        else:
+            d = r.document
+            has_quotes = r.quoted is not None
+            rows.append((d.path, d.content_hash, d.words, d.encoding, d.attribution, r.text_hash, has_quotes))
+    flags = [r.quoted for r in prepared if r.quoted is not None]
+    return PackedBatch(
+        np.concatenate([r.shingles for r in prepared]) if prepared else np.empty(0, np.uint64),
+        np.fromiter((len(r.shingles) for r in prepared), dtype=np.int64, count=len(prepared)),
+        np.concatenate(flags) if flags else np.empty(0, bool),
+        tuple(rows),
+    )
+
+
+def unpack(batch: PackedBatch, store: Callable[[U64], U64] | None = None) -> list[Prepared | Skipped]:
+    """The results packed by :func:`pack`. ``store``, when given, copies each document's shingles
+    where they should live and returns that copy (see ``pipeline.ShingleStore``)."""
+    out: list[Prepared | Skipped] = []
+    shingles = store(batch.shingles) if store is not None else batch.shingles
+    ends = np.cumsum(batch.lengths).tolist()
+    at = 0
+    flag_at = 0
+    index = 0
+    for row in batch.rows:
+        if len(row) == 2:
+            out.append(Skipped(row[0], row[1]))
+            continue
+        path, content_hash, words, encoding, found, text_hash, has_quotes = row
+        end = ends[index]
+        index += 1
+        quoted = None
+        if has_quotes:
+            quoted = batch.quoted[flag_at : flag_at + end - at]
+            flag_at += end - at
+        document = Document(path, content_hash, words, encoding, found)
+        out.append(Prepared(document, shingles[at:end], text_hash, quoted))
+        at = end
+    return out
+
+
+def prepare_packed(sources: Sequence[Source], shingle_size: int, max_bytes: int) -> PackedBatch:
+    """:func:`prepare_batch`, packed: the task a worker process runs."""
+    return pack(prepare_batch(sources, shingle_size, max_bytes))
