@@ -13,13 +13,14 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from dedup.shingle import U64, sorted_unique
+from dedup.shingle import U64, flatten, sorted_unique
 
 _PREFILTER_FROM = 1 << 18
 _BUCKET_BITS = 24
 
 
 _CHUNK = 1 << 22
+_COUNT_CHUNK = 1 << 23
 
 
 def _maybe_frequent(flat: U64, min_docs: int) -> npt.NDArray[np.bool_]:
@@ -56,20 +57,68 @@ def boilerplate_shingles(unique_sets: Sequence[U64], min_docs: int, share: float
 
 
 def corpus_boilerplate(sequences: Sequence[U64], min_docs: int, share: float) -> U64:
-    """:func:`boilerplate_shingles` from each document's shingle sequence, building the
-    concatenation of distinct sets in one buffer instead of holding a list of them too."""
-    total = sum(len(q) for q in sequences)
-    if len(sequences) < min_docs or total == 0:
+    """:func:`boilerplate_shingles` from each document's shingle sequence (in text order, repeats
+    included), without building every document's distinct set.
+
+    Occurrences are counted in buckets over the whole corpus, end to end (``shingle.flatten``);
+    only shingles whose bucket reaches ``min_docs`` are then counted exactly, per document, and a
+    document's distinct shingles are counted only when it holds a frequent one.
+    """
+    flat = flatten(sequences)
+    n_docs = len(flat.lengths)
+    total = int(flat.lengths.sum())
+    if n_docs < min_docs or total == 0:
         return np.empty(0, dtype=np.uint64)
-    flat = np.empty(total, dtype=np.uint64)
-    lengths = np.empty(len(sequences), dtype=np.int64)
-    at = 0
-    for i, q in enumerate(sequences):
-        distinct = sorted_unique(q)
-        flat[at : at + len(distinct)] = distinct
-        lengths[i] = len(distinct)
-        at += len(distinct)
-    return boilerplate_from_flat(flat[:at], lengths, min_docs, share)
+    bits = min(_BUCKET_BITS, max(16, total.bit_length()))
+    mask = np.uint64((1 << bits) - 1)
+    counts = np.zeros(1 << bits, dtype=np.int64)
+    for chunk in flat.chunks:
+        # Whole store chunks: each call's table of counts costs as much as counting 16M values.
+        for lo in range(0, len(chunk), _COUNT_CHUNK):
+            stretch = chunk[lo : lo + _COUNT_CHUNK]
+            counts += np.bincount((stretch & mask).view(np.int64), minlength=1 << bits)
+    # Occurrences bound documents from above, so no shingle in min_docs documents is dropped here.
+    cap = min(min_docs, 255)
+    small = np.minimum(counts, cap).astype(np.uint8)
+    del counts
+    values: list[U64] = []
+    docs: list[npt.NDArray[np.int64]] = []
+    for c, chunk in enumerate(flat.chunks):
+        starts = flat.starts(c)
+        for lo in range(0, len(chunk), _CHUNK):
+            stretch = chunk[lo : lo + _CHUNK]
+            hit = np.flatnonzero(small[(stretch & mask).view(np.int64)] >= cap)
+            values.append(stretch[hit])
+            docs.append(flat.first[c] + np.searchsorted(starts, hit + lo, side="right") - 1)
+    value = np.concatenate(values)
+    doc = np.concatenate(docs)
+    # One entry per (shingle, document): the exact count of documents holding each shingle.
+    order = np.lexsort((doc, value))
+    value, doc = value[order], doc[order]
+    new = np.ones(len(value), dtype=bool)
+    new[1:] = (value[1:] != value[:-1]) | (doc[1:] != doc[:-1])
+    value, doc = value[new], doc[new]
+    if not len(value):
+        return np.empty(0, dtype=np.uint64)
+    start = np.flatnonzero(np.concatenate(([True], value[1:] != value[:-1])))
+    holders = np.diff(np.append(start, len(value)))
+    frequent_entry = np.repeat(holders >= min_docs, holders)
+    if not frequent_entry.any():
+        return np.empty(0, dtype=np.uint64)
+    value, doc = value[frequent_entry], doc[frequent_entry]
+    start = np.flatnonzero(np.concatenate(([True], value[1:] != value[:-1])))
+    holders = np.diff(np.append(start, len(value)))
+    # How much of each document holding a frequent shingle is made of frequent shingles.
+    involved = np.unique(doc)
+    per_doc = np.bincount(doc, minlength=n_docs)
+    distinct = np.ones(n_docs, dtype=np.int64)
+    distinct[involved] = [len(sorted_unique(sequences[i])) for i in involved.tolist()]
+    doc_share = per_doc / distinct
+    # Summed in the same order, and so to the same bits, as boilerplate_from_flat does.
+    share_sum = np.bincount(np.repeat(np.arange(len(start)), holders), weights=doc_share[doc])
+    mean_share = share_sum / holders
+    out: U64 = value[start][mean_share < share]
+    return out
 
 
 def boilerplate_from_flat(flat: U64, lengths: npt.NDArray[np.int64], min_docs: int, share: float) -> U64:

@@ -26,7 +26,7 @@ from dedup.explain import explain
 from dedup.index import Index, RefreshStats, with_index
 from dedup.models import Comparison, Pair, Report, Skipped
 from dedup.prepare import PackedBatch, Prepared, prepare_batch, prepare_packed, tokenize_batch, unpack
-from dedup.shingle import U64, sorted_unique
+from dedup.shingle import U64, ShingleStore, sorted_unique
 from dedup.sketch import Layout, layout
 from dedup.sources import Source, Text, discover, display_path, read_text
 from dedup.tokens import TokenList
@@ -42,36 +42,6 @@ BATCH = 256
 def _batches(items: Sequence[Source], size: int) -> Iterator[Sequence[Source]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-class ShingleStore:
-    """Holds copies of many small arrays inside a few large ones.
-
-    Hundreds of thousands of small arrays allocated among long-lived objects stay in the memory
-    allocator's heap after they are freed; large arrays are mapped on their own and go back to the
-    system as soon as the last view of them is dropped (measured at 100,000 documents: freeing the
-    corpus's shingles gave back nothing before, about 500 MB with the store).
-    """
-
-    CHUNK = 1 << 23
-    """Values per large array (64 MB): above any threshold under which the allocator keeps memory."""
-
-    def __init__(self) -> None:
-        self._chunk: U64 = np.empty(0, dtype=np.uint64)
-        self._used = 0
-
-    def __call__(self, values: U64) -> U64:
-        """A copy of ``values`` that lives in the store."""
-        n = len(values)
-        if n > self.CHUNK:
-            return values.copy()
-        if self._used + n > len(self._chunk):
-            self._chunk = np.empty(self.CHUNK, dtype=np.uint64)  # pages are touched only as filled
-            self._used = 0
-        out = self._chunk[self._used : self._used + n]
-        out[:] = values
-        self._used += n
-        return out
 
 
 def prepare_all(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -128,4 +129,104 @@ def quoted_shingles(word_flags: npt.NDArray[np.bool_], k: int) -> npt.NDArray[np
     width = min(k, n)
     unflagged = np.concatenate(([0], np.cumsum(~word_flags)))
     out: npt.NDArray[np.bool_] = (unflagged[width:] - unflagged[: n - width + 1]) == 0
+    return out
+
+
+I64 = npt.NDArray[np.int64]
+
+
+class ShingleStore:
+    """Holds copies of many small arrays inside a few large ones, end to end in the order given.
+
+    Hundreds of thousands of small arrays allocated among long-lived objects stay in the memory
+    allocator's heap after they are freed; large arrays are mapped on their own and go back to the
+    system as soon as the last view of them is dropped (measured at 100,000 documents: freeing the
+    corpus's shingles gave back nothing before, about 500 MB with the store). Copies that follow
+    each other in one large array can also be worked on as one vector (see :func:`flatten`).
+    """
+
+    CHUNK = 1 << 23
+    """Values per large array (64 MB): above any threshold under which the allocator keeps memory."""
+
+    def __init__(self) -> None:
+        self._chunk: U64 = np.empty(0, dtype=np.uint64)
+        self._used = 0
+
+    def __call__(self, values: U64) -> U64:
+        """A copy of ``values`` that lives in the store."""
+        n = len(values)
+        if n > self.CHUNK:
+            return values.copy()
+        if self._used + n > len(self._chunk):
+            self._chunk = np.empty(self.CHUNK, dtype=np.uint64)  # pages are touched only as filled
+            self._used = 0
+        out = self._chunk[self._used : self._used + n]
+        out[:] = values
+        self._used += n
+        return out
+
+
+@dataclass(frozen=True)
+class Flat:
+    """Many sequences of shingle hashes laid end to end in a few large arrays.
+
+    ``chunks[c]`` holds sequences ``first[c]`` to ``first[c + 1] - 1`` one after the other, with
+    nothing in between; ``lengths[i]`` is the length of sequence ``i``.
+    """
+
+    chunks: tuple[U64, ...]
+    first: I64
+    lengths: I64
+
+    def starts(self, c: int) -> I64:
+        """Where each sequence of chunk ``c`` starts in it."""
+        lengths = self.lengths[self.first[c] : self.first[c + 1]]
+        return np.cumsum(lengths) - lengths
+
+
+def flatten(sequences: Sequence[U64]) -> Flat:
+    """The sequences as a :class:`Flat`, without copying those that already lie end to end in
+    one array (as :class:`ShingleStore` leaves them); otherwise they are copied into a store."""
+    flat = _flatten(sequences)
+    if len(flat.chunks) > max(16, len(sequences) // 256):
+        # Not laid out by a store (read from an index, or built by hand): copy them into one.
+        store = ShingleStore()
+        flat = _flatten([store(q) for q in sequences])
+    return flat
+
+
+def _flatten(sequences: Sequence[U64]) -> Flat:
+    lengths = np.fromiter((len(q) for q in sequences), dtype=np.int64, count=len(sequences))
+    chunks: list[U64] = []
+    first = [0]
+    owner: U64 | None = None
+    start = end = 0
+    for i, q in enumerate(sequences):
+        if len(q) == 0:
+            continue
+        base = q.base
+        if not (isinstance(base, np.ndarray) and base.dtype == np.uint64 and base.ndim == 1):
+            base = q
+        if not q.flags.c_contiguous:
+            base = q
+        if base is owner and base is not q and q.ctypes.data == end:
+            end += q.nbytes
+            continue
+        if owner is not None:
+            chunks.append(_region(owner, start, end))
+            first.append(i)
+        owner, start, end = base, q.ctypes.data, q.ctypes.data + q.nbytes
+    if owner is None:
+        return Flat((), np.zeros(1, dtype=np.int64), lengths)
+    chunks.append(_region(owner, start, end))
+    first.append(len(sequences))
+    return Flat(tuple(chunks), np.asarray(first, dtype=np.int64), lengths)
+
+
+def _region(owner: U64, start: int, end: int) -> U64:
+    """The values of ``owner`` between two byte addresses inside it."""
+    if not owner.flags.c_contiguous:
+        return owner
+    offset = (start - owner.ctypes.data) // 8
+    out: U64 = owner[offset : offset + (end - start) // 8]
     return out

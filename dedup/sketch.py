@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from dedup.shingle import U64, HashSet
+from dedup.shingle import U64, HashSet, flatten
 
 U32 = npt.NDArray[np.uint32]
 I64 = npt.NDArray[np.int64]
@@ -96,21 +96,31 @@ def layout(
 ) -> Layout:
     """Blocks and windows of ``sequences`` (empty ones give none), computed with array operations.
 
-    Shingles in ``leave_out`` (sorted; the corpus's boilerplate) are dropped first, without copying
-    the sequences.
+    Shingles in ``leave_out`` (sorted; the corpus's boilerplate) are dropped first. The sequences
+    are worked on end to end (``shingle.flatten``), a few long vectors at a time.
     """
+    flat = flatten(sequences)
     dropped = HashSet(leave_out) if leave_out is not None and len(leave_out) else None
-    masks: list[npt.NDArray[np.bool_] | None] = [
-        ~dropped.contains(q) if dropped is not None else None for q in sequences
-    ]
-    lengths = np.fromiter(
-        (len(q) if m is None else int(m.sum()) for q, m in zip(sequences, masks, strict=True)),
-        dtype=np.int64,
-        count=len(sequences),
-    )
+    lengths = flat.lengths.copy()
+    # The low 32 bits of every kept shingle, filled a stretch at a time: no 64-bit copy of the
+    # corpus. Pages past the end stay untouched, so sizing for every shingle costs nothing.
+    low = np.empty(int(lengths.sum()), dtype=np.uint32)
+    at = 0
+    for c, chunk in enumerate(flat.chunks):
+        kept = chunk
+        if dropped is not None:
+            keep = ~dropped.contains(chunk)
+            kept = chunk[keep]
+            before = np.concatenate(([0], np.cumsum(keep)))
+            starts = flat.starts(c)
+            docs = slice(int(flat.first[c]), int(flat.first[c + 1]))
+            lengths[docs] = before[starts + flat.lengths[docs]] - before[starts]
+        low[at : at + len(kept)] = kept  # assignment keeps the low 32 bits
+        at += len(kept)
+        del kept
     ids = np.asarray(doc_ids, dtype=np.int32)
-    keep = lengths > 0
-    lengths, ids = lengths[keep], ids[keep]
+    keep_doc = lengths > 0
+    lengths, ids = lengths[keep_doc], ids[keep_doc]
     if not len(lengths):
         empty = np.empty(0, np.int64)
         return Layout(np.empty(0, np.uint32), empty, empty, np.empty(0, bool), np.empty(0, np.int32))
@@ -122,21 +132,12 @@ def layout(
     within = np.arange(int(nblocks.sum())) - np.repeat(np.cumsum(nblocks) - nblocks, nblocks)
     block_start = offsets[block_doc_pos] + within * half
     # Windows: blocks i and i+1 of a document of several blocks; the one block of a short one.
-    first_block = np.cumsum(nblocks) - nblocks
     is_last = np.zeros(len(block_start), dtype=bool)
     is_last[np.cumsum(nblocks) - 1] = True
     multi = ~short[block_doc_pos]
     window_first = np.flatnonzero((multi & ~is_last) | ~multi)
     paired = multi[window_first]
-    del first_block
-    # Fill the low 32 bits in place, sequence by sequence: no 64-bit copy of the whole corpus.
-    low = np.empty(int(lengths.sum()), dtype=np.uint32)
-    at = 0
-    for q, m in zip(sequences, masks, strict=True):
-        kept = q if m is None else q[m]
-        low[at : at + len(kept)] = kept  # assignment keeps the low 32 bits
-        at += len(kept)
-    hv = _fmix32_in_place(low)
+    hv = _fmix32_in_place(low[:at])
     return Layout(
         hv,
         block_start.astype(np.int64),
