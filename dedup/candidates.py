@@ -15,8 +15,8 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.errors import ConfigError
-from dedup.shingle import fmix64, sorted_unique
-from dedup.sketch import Layout, Windows, permutations, window_minima
+from dedup.shingle import fmix64, fmix64_in_place, sorted_unique
+from dedup.sketch import Layout, Windows, permutations, window_columns
 
 I32 = npt.NDArray[np.int32]
 
@@ -60,6 +60,16 @@ def band_keys(signatures: npt.NDArray[np.uint32], band: int, rows: int) -> npt.N
     return acc
 
 
+def column_keys(columns: list[npt.NDArray[np.uint32]]) -> npt.NDArray[np.uint64]:
+    """:func:`band_keys` of one band given as its columns, built in place."""
+    if len(columns) != 2:
+        return band_keys(np.stack(columns, axis=1), 0, len(columns))
+    key = columns[0].astype(np.uint64)
+    np.left_shift(key, np.uint64(32), out=key)
+    np.bitwise_or(key, columns[1], out=key, casting="unsafe")
+    return fmix64_in_place(key)
+
+
 def stream_candidates(lay: Layout, threshold: float, num_perm: int, seed: int, jobs: int = 1) -> Candidates:
     """The same pairs as :func:`candidate_pairs` over the windows of ``lay``, computed band by band.
 
@@ -72,8 +82,7 @@ def stream_candidates(lay: Layout, threshold: float, num_perm: int, seed: int, j
 
     def one_band(band: int) -> tuple[npt.NDArray[np.int64], int]:
         cols = slice(band * rows, (band + 1) * rows)
-        minima = window_minima(lay, a[cols], b[cols])
-        return _bucket_pairs(band_keys(minima, 0, rows), doc)
+        return _bucket_pairs(column_keys(window_columns(lay, a[cols], b[cols])), doc)
 
     if not len(doc):
         return Candidates(np.empty((0, 2), np.int32), 0)
@@ -121,8 +130,26 @@ def _bucket_pairs(
     if len(doc) and int(doc.max()) < (1 << _DOC_BITS):
         # One sort of 64-bit words (40 bits of key, 24 of document) instead of a two-key lexsort:
         # several times faster. Keys that agree only in their top 40 bits add a rare false
-        # candidate, which exact verification drops.
-        packed = sorted_unique((keys & ~_DOC_MASK) | doc.astype(np.uint64))
+        # candidate, which exact verification drops. Built in place: bands run side by side.
+        packed = keys & ~_DOC_MASK
+        np.bitwise_or(packed, doc.astype(np.uint64), out=packed)
+        packed.sort()
+        if len(packed) < 2:
+            return np.empty(0, np.int64), 0
+        # Most keys stand alone: keep only entries whose key repeats before the heavier bookkeeping.
+        step = packed[1:] ^ packed[:-1]
+        np.right_shift(step, np.uint64(_DOC_BITS), out=step)
+        repeats = step == 0
+        del step
+        shared = np.zeros(len(packed), dtype=bool)
+        shared[1:] |= repeats
+        shared[:-1] |= repeats
+        del repeats
+        packed = packed[shared]
+        if len(packed):
+            fresh = np.ones(len(packed), dtype=bool)
+            fresh[1:] = packed[1:] != packed[:-1]  # one entry per (key, document)
+            packed = packed[fresh]
         k, d = packed & ~_DOC_MASK, (packed & _DOC_MASK).astype(np.int64)
     else:
         order = np.lexsort((doc, keys))
@@ -130,15 +157,6 @@ def _bucket_pairs(
         keep = np.ones(len(k), dtype=bool)
         keep[1:] = (k[1:] != k[:-1]) | (d[1:] != d[:-1])  # one entry per (key, document)
         k, d = k[keep], d[keep]
-    if len(k) < 2:
-        return np.empty(0, np.int64), 0
-    # Most keys stand alone: keep only entries whose key repeats before the heavier bookkeeping.
-    repeats = k[1:] == k[:-1]
-    shared = np.zeros(len(k), dtype=bool)
-    shared[1:] |= repeats
-    shared[:-1] |= repeats
-    del repeats
-    k, d = k[shared], d[shared]
     if len(k) < 2:
         return np.empty(0, np.int64), 0
     new_group = np.ones(len(k), dtype=bool)

@@ -75,6 +75,19 @@ def fmix64(values: U64) -> U64:
     return out
 
 
+def fmix64_in_place(h: U64) -> U64:
+    """:func:`fmix64` overwriting ``h``, with one temporary instead of one per operation."""
+    tmp = np.right_shift(h, np.uint64(33))
+    np.bitwise_xor(h, tmp, out=h)
+    np.multiply(h, np.uint64(0xFF51AFD7ED558CCD), out=h)
+    np.right_shift(h, np.uint64(33), out=tmp)
+    np.bitwise_xor(h, tmp, out=h)
+    np.multiply(h, np.uint64(0xC4CEB9FE1A85EC53), out=h)
+    np.right_shift(h, np.uint64(33), out=tmp)
+    np.bitwise_xor(h, tmp, out=h)
+    return h
+
+
 def shingle_hashes(hashes: U64, k: int) -> U64:
     """Hashes of every run of ``k`` consecutive words, in text order.
 

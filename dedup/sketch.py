@@ -77,18 +77,31 @@ def block_bounds(length: int, window: int) -> list[int]:
 
 @dataclass(frozen=True)
 class Layout:
-    """Where the blocks and windows of a batch of sequences lie in their concatenation.
+    """The passage windows of a batch of sequences, laid out for permuting in bulk.
 
-    ``hv`` holds every shingle's datasketch input (low 32 bits, premixed); block ``i`` starts at
-    ``block_start[i]``; window ``w`` is block ``first[w]`` joined with block ``first[w] + 1`` when
-    ``paired[w]``, else block ``first[w]`` alone (a document of one block).
+    A sequence longer than ``window`` shingles is cut into blocks of ``half = window // 2`` (the
+    last may be shorter), and each two consecutive blocks are a window, so windows overlap by half.
+    Those blocks are the columns of ``blocks``, ``half`` rows deep; a short block is padded with
+    copies of its own first value, which changes no minimum. Long windows come first: window ``w``
+    is blocks ``first[w]`` and ``first[w] + 1``. A sequence of at most ``window`` shingles is one
+    window, a stretch of ``short`` starting at ``short_start[s]``; those windows come last.
+    Values are datasketch's inputs: each shingle's low 32 bits, premixed.
     """
 
-    hv: U32
-    block_start: I64
+    blocks: U32
     first: I64
-    paired: npt.NDArray[np.bool_]
+    short: U32
+    short_start: I64
     doc: npt.NDArray[np.int32]
+    """The document of each window."""
+    sequence: npt.NDArray[np.int32]
+    """The position, among the sequences given, of each window's sequence."""
+
+
+_PIECE = 1 << 21
+"""Shingles handled at a time while laying out: bounds the index arrays' memory."""
+_CACHE = 1 << 16
+"""Values permuted at a time: working vectors that stay in the processor's cache."""
 
 
 def layout(
@@ -97,62 +110,98 @@ def layout(
     """Blocks and windows of ``sequences`` (empty ones give none), computed with array operations.
 
     Shingles in ``leave_out`` (sorted; the corpus's boilerplate) are dropped first. The sequences
-    are worked on end to end (``shingle.flatten``), a few long vectors at a time.
+    are worked on end to end (``shingle.flatten``), a stretch at a time.
     """
     flat = flatten(sequences)
     dropped = HashSet(leave_out) if leave_out is not None and len(leave_out) else None
+    masks: list[npt.NDArray[np.bool_] | None] = []
     lengths = flat.lengths.copy()
-    # The low 32 bits of every kept shingle, filled a stretch at a time: no 64-bit copy of the
-    # corpus. Pages past the end stay untouched, so sizing for every shingle costs nothing.
-    low = np.empty(int(lengths.sum()), dtype=np.uint32)
-    at = 0
     for c, chunk in enumerate(flat.chunks):
-        kept = chunk
-        if dropped is not None:
-            keep = ~dropped.contains(chunk)
-            kept = chunk[keep]
+        keep = ~dropped.contains(chunk) if dropped is not None else None
+        masks.append(keep)
+        if keep is not None:
             before = np.concatenate(([0], np.cumsum(keep)))
             starts = flat.starts(c)
             docs = slice(int(flat.first[c]), int(flat.first[c + 1]))
             lengths[docs] = before[starts + flat.lengths[docs]] - before[starts]
-        low[at : at + len(kept)] = kept  # assignment keeps the low 32 bits
-        at += len(kept)
-        del kept
-    ids = np.asarray(doc_ids, dtype=np.int32)
-    keep_doc = lengths > 0
-    lengths, ids = lengths[keep_doc], ids[keep_doc]
-    if not len(lengths):
-        empty = np.empty(0, np.int64)
-        return Layout(np.empty(0, np.uint32), empty, empty, np.empty(0, bool), np.empty(0, np.int32))
     half = max(1, window // 2)
-    short = lengths <= window
-    nblocks = np.where(short, 1, -(-lengths // half))
-    offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    block_doc_pos = np.repeat(np.arange(len(lengths)), nblocks)
-    within = np.arange(int(nblocks.sum())) - np.repeat(np.cumsum(nblocks) - nblocks, nblocks)
-    block_start = offsets[block_doc_pos] + within * half
-    # Windows: blocks i and i+1 of a document of several blocks; the one block of a short one.
-    is_last = np.zeros(len(block_start), dtype=bool)
-    is_last[np.cumsum(nblocks) - 1] = True
-    multi = ~short[block_doc_pos]
-    window_first = np.flatnonzero((multi & ~is_last) | ~multi)
-    paired = multi[window_first]
-    hv = _fmix32_in_place(low[:at])
+    long = lengths > window
+    short = (lengths > 0) & ~long
+    nblocks = np.where(long, -(-lengths // half), 0)
+    block_base = np.cumsum(nblocks) - nblocks
+    n_blocks = int(nblocks.sum())
+    short_lengths = lengths[short]
+    short_base = np.cumsum(np.where(short, lengths, 0)) - np.where(short, lengths, 0)
+    blocks = np.empty((half, n_blocks), dtype=np.uint32)
+    short_values = np.empty(int(short_lengths.sum()), dtype=np.uint32)
+    flat_blocks = blocks.reshape(-1)
+    for c, chunk in enumerate(flat.chunks):
+        keep = masks[c]
+        masks[c] = None
+        kept = chunk[keep] if keep is not None else chunk
+        del keep
+        d0, d1 = int(flat.first[c]), int(flat.first[c + 1])
+        doc_len = lengths[d0:d1]
+        doc_end = np.cumsum(doc_len)
+        at = 0
+        while at < len(kept):
+            # Whole documents, about _PIECE shingles at a time.
+            stop = int(np.searchsorted(doc_end, at + _PIECE, side="right"))
+            stop = max(stop, int(np.searchsorted(doc_end, at, side="right")) + 1)
+            end = int(doc_end[stop - 1])
+            lo_doc = int(np.searchsorted(doc_end, at, side="right"))
+            values = _fmix32_in_place(kept[at:end].astype(np.uint32))
+            which = np.arange(d0 + lo_doc, d0 + stop)
+            counts = lengths[which]
+            doc_of = np.repeat(which, counts)
+            offset = np.arange(end - at, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+            is_long = long[doc_of]
+            o = offset[is_long]
+            target = (o % half) * n_blocks + block_base[doc_of[is_long]] + o // half
+            flat_blocks[target] = values[is_long]
+            is_short = ~is_long
+            short_values[short_base[doc_of[is_short]] + offset[is_short]] = values[is_short]
+            at = end
+    # Pad each long sequence's last block, when short, with copies of its first value.
+    tail = np.where(long, lengths % half, 0)
+    ragged = np.flatnonzero(tail > 0)
+    last = block_base[ragged] + nblocks[ragged] - 1
+    missing = half - tail[ragged]
+    if len(last):
+        rows = np.arange(int(missing.sum())) - np.repeat(np.cumsum(missing) - missing, missing)
+        rows += np.repeat(tail[ragged], missing)
+        cols = np.repeat(last, missing)
+        blocks[rows, cols] = blocks[0, cols]
+    ids = np.asarray(doc_ids, dtype=np.int32)
+    windows_of = np.maximum(nblocks - 1, 0)
+    is_last = np.zeros(n_blocks, dtype=bool)
+    is_last[(block_base + nblocks - 1)[long]] = True
+    first = np.flatnonzero(~is_last).astype(np.int64)
+    positions = np.arange(len(lengths), dtype=np.int32)
     return Layout(
-        hv,
-        block_start.astype(np.int64),
-        window_first.astype(np.int64),
-        paired,
-        ids[block_doc_pos[window_first]],
+        blocks,
+        first,
+        short_values,
+        np.cumsum(short_lengths) - short_lengths,
+        np.concatenate((np.repeat(ids, windows_of), ids[short])),
+        np.concatenate((np.repeat(positions, windows_of), positions[short])),
     )
 
 
 def window_minima(lay: Layout, a: U32, b: U32) -> U32:
     """Signature rows of every window of ``lay`` for the permutations ``(a, b)``."""
-    blocks = _block_minima(lay.hv, lay.block_start, a, b)
-    # A lone block is its own second half, so every window is min(first block, second block).
-    second = lay.first + lay.paired
-    out: U32 = np.minimum(blocks[lay.first], blocks[second])
+    columns = window_columns(lay, a, b)
+    out: U32 = np.stack(columns, axis=1) if columns else np.empty((len(lay.doc), 0), np.uint32)
+    return out
+
+
+def window_columns(lay: Layout, a: U32, b: U32) -> list[U32]:
+    """:func:`window_minima` column by column: one contiguous vector per permutation."""
+    out = []
+    for col in range(len(a)):
+        blocks = _block_minima(lay.blocks, a[col], b[col])
+        long = np.minimum(blocks[lay.first], blocks[lay.first + 1])
+        out.append(np.concatenate((long, _short_minima(lay.short, lay.short_start, a[col], b[col]))))
     return out
 
 
@@ -167,34 +216,38 @@ def window_signatures(
     """
     a, b = permutations(num_perm, seed)
     lay = layout(sequences, doc_ids, window)
-    if not len(lay.first):
+    if not len(lay.doc):
         return Windows(np.empty((0, num_perm), np.uint32), np.empty(0, np.int32))
     sig = window_minima(lay, a, b)
-    order = np.argsort(lay.doc, kind="stable")
+    # By document, then by sequence, each sequence's windows in text order.
+    order = np.lexsort((np.arange(len(lay.doc)), lay.sequence, lay.doc))
     return Windows(np.ascontiguousarray(sig[order]), lay.doc[order])
 
 
-def _block_minima(hv: U32, block_starts: I64, a: U32, b: U32) -> U32:
-    """Minimum of each permuted hash over each block: ``out[i, j]`` for block i, permutation j.
+def _block_minima(blocks: U32, a: np.uint32, b: np.uint32) -> U32:
+    """The minimum of ``a * h + b mod 2**32`` down each column of ``blocks``.
 
-    One permutation at a time over contiguous stretches of about _CHUNK shingles (whole blocks),
-    so every numpy loop runs over long contiguous vectors and memory stays bounded.
+    A stretch of columns at a time, small enough to stay in cache: the permuting and the minimum
+    both run over long contiguous vectors.
     """
-    out = np.empty((len(block_starts), len(a)), dtype=np.uint32)
-    if not len(block_starts):
-        return out
-    ends = np.append(block_starts[1:], len(hv))
-    i = 0
-    while i < len(block_starts):
-        j = int(np.searchsorted(block_starts, block_starts[i] + _CHUNK, side="right"))
-        j = max(j, i + 1)
-        lo, hi = int(block_starts[i]), int(ends[j - 1])
-        chunk = hv[lo:hi]
-        starts = block_starts[i:j] - lo
-        permuted = np.empty_like(chunk)
-        for col in range(len(a)):
-            np.multiply(chunk, a[col], out=permuted)
-            np.add(permuted, b[col], out=permuted)
-            out[i:j, col] = np.minimum.reduceat(permuted, starts)
-        i = j
+    rows, n = blocks.shape
+    out = np.empty(n, dtype=np.uint32)
+    step = max(1, _CACHE // max(1, rows))
+    work = np.empty((rows, min(step, n)), dtype=np.uint32)
+    for lo in range(0, n, step):
+        hi = min(n, lo + step)
+        part = work[:, : hi - lo]
+        np.multiply(blocks[:, lo:hi], a, out=part)
+        np.add(part, b, out=part)
+        np.minimum.reduce(part, axis=0, out=out[lo:hi])
+    return out
+
+
+def _short_minima(values: U32, starts: I64, a: np.uint32, b: np.uint32) -> U32:
+    """The minimum of ``a * h + b mod 2**32`` over each stretch of ``values``."""
+    if not len(starts):
+        return np.empty(0, dtype=np.uint32)
+    permuted = values * a
+    permuted += b
+    out: U32 = np.minimum.reduceat(permuted, starts)
     return out

@@ -244,3 +244,45 @@ def test_fmix32_in_place_equals_fmix32() -> None:
 
     values = np.random.default_rng(4).integers(0, 2**32, 10_000, dtype=np.uint64).astype(np.uint32)
     assert np.array_equal(_fmix32_in_place(values.copy()), fmix32(values))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lengths=st.lists(st.integers(min_value=0, max_value=90), min_size=1, max_size=12),
+    window=st.integers(min_value=4, max_value=30),
+    data_seed=st.integers(0, 2**32 - 1),
+    chunk=st.integers(min_value=1, max_value=200),
+    piece=st.integers(min_value=1, max_value=150),
+)
+def test_layout_in_a_store_with_boilerplate_left_out(
+    lengths: list[int], window: int, data_seed: int, chunk: int, piece: int
+) -> None:
+    """Sequences laid end to end in store chunks, worked on in pieces, with some values left out,
+    give the windows of the same sequences filtered by hand and passed one by one."""
+    import dedup.sketch as sketch
+    from dedup.shingle import ShingleStore
+    from dedup.sketch import layout, window_minima
+
+    rng = np.random.default_rng(data_seed)
+    pool = rng.integers(0, 2**64, size=40, dtype=np.uint64)
+    arrays = [pool[rng.integers(0, len(pool), size=n)] for n in lengths]
+    leave_out = np.unique(pool[:8])
+
+    class Small(ShingleStore):
+        CHUNK = chunk
+
+    store = Small()
+    stored = [store(a) for a in arrays]
+    filtered = [a[~np.isin(a, leave_out)].copy() for a in arrays]
+    ids = list(range(len(arrays)))
+    a, b = permutations(16, 3)
+    old_piece = sketch._PIECE
+    sketch._PIECE = piece
+    try:
+        got = layout(stored, ids, window, leave_out)
+    finally:
+        sketch._PIECE = old_piece
+    want = layout(filtered, ids, window)
+    assert got.doc.tolist() == want.doc.tolist()
+    assert got.sequence.tolist() == want.sequence.tolist()
+    assert np.array_equal(window_minima(got, a, b), window_minima(want, a, b))
