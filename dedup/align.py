@@ -186,6 +186,18 @@ def align_hashes(hashes_a: U64, hashes_b: U64, k: int) -> list[Match]:
     return mark_moved(_join_edits(matches))
 
 
+def token_starts(tokens: Sequence[Token]) -> Sequence[int]:
+    """Every token's start offset: a TokenList's own list, without building a Token each."""
+    own = getattr(tokens, "starts", None)
+    return own if isinstance(own, list) else [t.start for t in tokens]
+
+
+def token_ends(tokens: Sequence[Token]) -> Sequence[int]:
+    """Every token's end offset."""
+    own = getattr(tokens, "ends", None)
+    return own if isinstance(own, list) else [t.end for t in tokens]
+
+
 @dataclass(frozen=True, slots=True)
 class Segment:
     """A character range of one text that is either shared (``match`` set) or divergent."""
@@ -216,9 +228,10 @@ def segments(text: str, tokens: Sequence[Token], spans: Sequence[tuple[int, int]
     if cursor < n:
         bounds.append((cursor, n, None))
     out: list[Segment] = []
+    starts = token_starts(tokens)
     for pos, (w0, w1, match) in enumerate(bounds):
-        start = 0 if pos == 0 else tokens[w0].start
-        end = len(text) if pos == len(bounds) - 1 else tokens[bounds[pos + 1][0]].start
+        start = 0 if pos == 0 else starts[w0]
+        end = len(text) if pos == len(bounds) - 1 else starts[bounds[pos + 1][0]]
         out.append(Segment(start, end, w0, w1, match))
     if not out:
         out.append(Segment(0, len(text), 0, 0, None))

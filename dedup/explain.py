@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 import numpy as np
 import numpy.typing as npt
 
-from dedup.align import Edit, Match, align_hashes, mark_moved, segments
+from dedup.align import Edit, Match, align_hashes, mark_moved, segments, token_ends, token_starts
 from dedup.label import (
     Labelled,
     LinePredicate,
@@ -21,7 +21,7 @@ from dedup.label import (
     repeated_lines,
 )
 from dedup.models import Explanation, Span, SpanEdit, Token, Verdict
-from dedup.shingle import U64, member, shingle_hashes
+from dedup.shingle import U64, HashSet, contains, shingle_hashes
 from dedup.tokens import TokenList
 
 PREVIEW = 80
@@ -38,7 +38,7 @@ def preview(text: str, limit: int = PREVIEW) -> str:
     return folded if len(folded) <= limit else folded[: limit - 1].rstrip() + "…"
 
 
-def boilerplate_predicate(boilerplate: U64, k: int, tokens: TokenList) -> LinePredicate:
+def boilerplate_predicate(boilerplate: U64 | HashSet, k: int, tokens: TokenList) -> LinePredicate:
     """Whether a line of the text ``tokens`` came from is mostly made of the corpus's boilerplate
     shingles: at least half of the shingles that lie within the line."""
     mask: npt.NDArray[np.bool_] | None = None
@@ -52,7 +52,7 @@ def boilerplate_predicate(boilerplate: U64, k: int, tokens: TokenList) -> LinePr
             return False
         if mask is None:
             # Shingles within a line are the text's own shingles there, so one lookup serves all lines.
-            mask = member(shingle_hashes(tokens.hashes, k), boilerplate)
+            mask = contains(shingle_hashes(tokens.hashes, k), boilerplate)
         inside = hi - lo - k + 1
         return 2 * int(np.count_nonzero(mask[lo : lo + inside])) >= inside
 
@@ -81,10 +81,11 @@ def _first_token_at(tokens: Sequence[Token], offset: int) -> int:
 def _char_range(tokens: Sequence[Token], w0: int, w1: int, text_len: int) -> tuple[int, int]:
     """Characters from the start of word ``w0`` to the end of word ``w1 - 1`` (an empty range at the
     next word's start when ``w0 == w1``)."""
+    starts = token_starts(tokens)
     if w0 >= w1:
-        at = tokens[w0].start if w0 < len(tokens) else text_len
+        at = starts[w0] if w0 < len(starts) else text_len
         return at, at
-    return tokens[w0].start, tokens[w1 - 1].end
+    return starts[w0], token_ends(tokens)[w1 - 1]
 
 
 def _floating(matches: Sequence[Match], text: str, tokens: Sequence[Token]) -> list[Match]:
@@ -287,7 +288,7 @@ def explain(
     contained: float = 0.8,
     a_in_b: float | None = None,
     b_in_a: float | None = None,
-    boilerplate: U64 | None = None,
+    boilerplate: U64 | HashSet | None = None,
     tokens: tuple[TokenList, TokenList] | None = None,
 ) -> Explanation:
     """Align two texts and label every difference. ``a_in_b``/``b_in_a`` come from verification;

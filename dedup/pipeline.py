@@ -26,7 +26,7 @@ from dedup.explain import explain
 from dedup.index import Index, RefreshStats, with_index
 from dedup.models import Comparison, Pair, Report, Skipped
 from dedup.prepare import PackedBatch, Prepared, prepare_batch, prepare_packed, tokenize_batch, unpack
-from dedup.shingle import U64, ShingleStore, sorted_unique
+from dedup.shingle import U64, HashSet, ShingleStore, sorted_unique
 from dedup.sketch import Layout, layout
 from dedup.sources import Source, Text, discover, display_path, read_text
 from dedup.tokens import TokenList
@@ -163,12 +163,13 @@ def check_batch(
         )
     )
     usable = {path: text.text for path, text in readable if len(tokenized[path].tokens)}
+    boiler = HashSet(boilerplate)  # one lookup table for the whole batch
     cache: dict[str, Sketched] = {}
 
     def get(path: str) -> Sketched:
         if path not in cache:
             t = tokenized[path]
-            cache[path] = sketched(path, t.shingles, len(t.tokens), t.text_hash, boilerplate, t.quoted)
+            cache[path] = sketched(path, t.shingles, len(t.tokens), t.text_hash, boiler, t.quoted)
         return cache[path]
 
     pairs = []
@@ -178,7 +179,7 @@ def check_batch(
         pair = verify(get(a), get(b), settings)
         if pair is not None and explain_spans:
             tokens = (tokenized[a].tokens, tokenized[b].tokens)
-            pair = with_explanation(pair, usable, settings, boilerplate, tokens)
+            pair = with_explanation(pair, usable, settings, boiler, tokens)
         if pair is not None:
             pairs.append(pair)
     return pairs, warnings
@@ -228,7 +229,7 @@ def with_explanation(
     pair: Pair,
     texts: Mapping[str, str],
     settings: Settings,
-    boilerplate: U64 | None = None,
+    boilerplate: U64 | HashSet | None = None,
     tokens: tuple[TokenList, TokenList] | None = None,
 ) -> Pair:
     """The pair with its explanation attached (aligned, labelled spans, verdict, summary).

@@ -65,6 +65,11 @@ class HashSet:
         return maybe
 
 
+def contains(values: U64, members: U64 | HashSet) -> npt.NDArray[np.bool_]:
+    """For each value, whether it is among ``members`` (sorted and distinct, or a HashSet)."""
+    return members.contains(values) if isinstance(members, HashSet) else member(values, members)
+
+
 def fmix64(values: U64) -> U64:
     """MurmurHash3's 64-bit finalizer: spreads structured inputs over all 64 bits (a bijection)."""
     h = values ^ (values >> np.uint64(33))

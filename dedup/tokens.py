@@ -53,6 +53,8 @@ class TokenList(Sequence[Token]):
     """
 
     hashes: npt.NDArray[np.uint64]
+    _starts: list[int] | npt.NDArray[np.int64]
+    _ends: list[int] | npt.NDArray[np.int64]
 
     def __init__(self, text: str) -> None:
         from dedup.wordhash import ascii_tokens, word_hashes
@@ -61,16 +63,14 @@ class TokenList(Sequence[Token]):
         if text.isascii():
             # ASCII: a byte-level tokenizer finds exactly WORD_PATTERN's words, and lowering keeps
             # every offset, so the normalised words are slices of the lowered text.
-            starts, ends, self.hashes = ascii_tokens(text)
-            self.starts: list[int] = starts.tolist()
-            self.ends: list[int] = ends.tolist()
+            self._starts, self._ends, self.hashes = ascii_tokens(text)
             self._lower: str | None = text.lower()
             self._norms = None
         else:
             matches = list(_WORD.finditer(text))
             self._norms = [normalize(m.group()) for m in matches]
-            self.starts = [m.start() for m in matches]
-            self.ends = [m.end() for m in matches]
+            self._starts = [m.start() for m in matches]
+            self._ends = [m.end() for m in matches]
             self._lower = None
             self.hashes = word_hashes(self._norms)
 
@@ -85,9 +85,27 @@ class TokenList(Sequence[Token]):
         """The tokens of an ASCII text from its words' offsets and hashes, as
         ``wordhash.ascii_word_spans`` gives them for a whole batch of texts."""
         tokens = cls.__new__(cls)
-        tokens.starts, tokens.ends, tokens.hashes = starts.tolist(), ends.tolist(), hashes
+        tokens._starts, tokens._ends, tokens.hashes = starts, ends, hashes
         tokens._lower, tokens._norms = text.lower(), None
         return tokens
+
+    @property
+    def starts(self) -> list[int]:
+        """Each word's start offset (a list: single lookups in it are fast)."""
+        if isinstance(self._starts, list):
+            return self._starts
+        listed: list[int] = self._starts.tolist()
+        self._starts = listed
+        return listed
+
+    @property
+    def ends(self) -> list[int]:
+        """Each word's end offset."""
+        if isinstance(self._ends, list):
+            return self._ends
+        listed: list[int] = self._ends.tolist()
+        self._ends = listed
+        return listed
 
     @property
     def norms(self) -> list[str]:
@@ -98,7 +116,7 @@ class TokenList(Sequence[Token]):
         return self._norms
 
     def __len__(self) -> int:
-        return len(self.starts)
+        return len(self._starts)
 
     @overload
     def __getitem__(self, index: int) -> Token: ...

@@ -9,7 +9,7 @@ import numpy.typing as npt
 
 from dedup.config import Settings
 from dedup.models import Pair, Relation
-from dedup.shingle import U64, member, shingle_words, sorted_unique
+from dedup.shingle import U64, HashSet, contains, member, shingle_words, sorted_unique
 
 
 @dataclass(frozen=True)
@@ -32,13 +32,13 @@ def sketched(
     sequence: U64,
     words: int,
     text_hash: str,
-    boilerplate: U64,
+    boilerplate: U64 | HashSet,
     quoted: npt.NDArray[np.bool_] | None = None,
 ) -> Sketched:
     """Build the verification record of a document, leaving out boilerplate shingles."""
     distinct = sorted_unique(sequence)
     if len(boilerplate):
-        distinct = distinct[~member(distinct, boilerplate)]
+        distinct = distinct[~contains(distinct, boilerplate)]
     return Sketched(path, sequence, distinct, words, text_hash, quoted)
 
 
