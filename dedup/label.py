@@ -48,6 +48,21 @@ _MAX_ATTRIBUTION_LINE = 400
 _HAS_KEYWORD = re.compile("|".join(_KEYWORDS)).search
 
 
+_RARE_KEYWORDS = ("reprinted", "republished", "reposted", "syndicated", "adapted")
+_PHRASES = (
+    re.compile(r"source\s*:"),
+    re.compile(r"originally\s+(?:appeared|published|ran|posted)"),
+    re.compile(r"first\s+(?:appeared|published|ran|posted)"),
+)
+
+
+def _may_attribute(folded: str) -> bool:
+    """Whether a case-folded text holds what every attribution line needs: one of the rarer key
+    words, or 'source:', or 'originally/first appeared…'. Most articles hold none, and finding
+    that out with substring searches is several times cheaper than trying the pattern line by line."""
+    return any(word in folded for word in _RARE_KEYWORDS) or any(p.search(folded) for p in _PHRASES)
+
+
 def _named(source: str) -> bool:
     """A source is a name: at most 8 words, not starting with a digit."""
     return bool(source) and not source[0].isdigit() and len(source.split()) <= 8
@@ -60,16 +75,18 @@ def attribution(text: str) -> str | None:
     Moby-Dick was…" names no source). Only short lines holding one of the pattern's key words are
     tried, so a long document costs one lower-casing and a few substring searches.
     """
-    low = text.lower()
-    if not _HAS_KEYWORD(low):
-        return None
+    folded = text.casefold()
+    return _attribution_in(text, folded) if _may_attribute(folded) else None
+
+
+def _attribution_in(text: str, folded: str) -> str | None:
     for line in text.splitlines():
-        if len(line) > _MAX_ATTRIBUTION_LINE or not _HAS_KEYWORD(line.lower()):
+        if len(line) > _MAX_ATTRIBUTION_LINE or not _HAS_KEYWORD(line.casefold()):
             continue
         match = _ATTRIBUTION.match(line)
         if match and _named(match.group("source").strip()):
             return match.group("source").strip()
-    if "creative commons" in low:
+    if "creative commons" in folded:
         for match in _CC_REPUBLISH.finditer(text):
             if _named(match.group("source").strip()):
                 return match.group("source").strip()

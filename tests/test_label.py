@@ -169,3 +169,57 @@ def test_fold_line_ascii_fast_path_equals_the_pattern(line: str, other: str) -> 
 
     for text in (line, line + other):
         assert fold_line(text) == _FOLD.sub(" ", text.casefold()).strip()
+
+
+_PIECES = st.sampled_from(
+    [
+        "Reprinted",
+        "REPUBLISHED",
+        "reposted",
+        "Syndicated",
+        "adapted",
+        "with",
+        "permission",
+        "from",
+        "by",
+        "courtesy",
+        "of",
+        "This",
+        "article",
+        "story",
+        "was",
+        "Originally",
+        "FIRST",
+        "appeared",
+        "published",
+        "ran",
+        "posted",
+        "in",
+        "on",
+        "at",
+        "Source",
+        "source:",
+        ":",
+        "—",
+        "*",
+        "\n",
+        "The",
+        "Algemeiner",
+        "Daily",
+        "News",
+        "1851,",
+        "creative",
+        "commons",
+        "under",
+        "a",
+        "  ",
+    ]
+)
+
+
+@given(st.lists(_PIECES, max_size=14))
+def test_attribution_prefilter_never_hides_a_match(pieces: list[str]) -> None:
+    from dedup.label import _attribution_in
+
+    text = " ".join(pieces)
+    assert attribution(text) == _attribution_in(text, text.casefold())
