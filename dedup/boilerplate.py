@@ -9,6 +9,7 @@ article reprinted by many sites is most of each copy, so its copies stay pairs h
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import numpy.typing as npt
@@ -56,13 +57,14 @@ def boilerplate_shingles(unique_sets: Sequence[U64], min_docs: int, share: float
     return boilerplate_from_flat(np.concatenate(unique_sets), lengths, min_docs, share)
 
 
-def corpus_boilerplate(sequences: Sequence[U64], min_docs: int, share: float) -> U64:
+def corpus_boilerplate(sequences: Sequence[U64], min_docs: int, share: float, jobs: int = 1) -> U64:
     """:func:`boilerplate_shingles` from each document's shingle sequence (in text order, repeats
     included), without building every document's distinct set.
 
     Occurrences are counted in buckets over the whole corpus, end to end (``shingle.flatten``);
     only shingles whose bucket reaches ``min_docs`` are then counted exactly, per document, and a
-    document's distinct shingles are counted only when it holds a frequent one.
+    document's distinct shingles are counted only when it holds a frequent one. The passes over
+    the corpus run on ``jobs`` threads (numpy releases the interpreter lock in them).
     """
     flat = flatten(sequences)
     n_docs = len(flat.lengths)
@@ -71,25 +73,39 @@ def corpus_boilerplate(sequences: Sequence[U64], min_docs: int, share: float) ->
         return np.empty(0, dtype=np.uint64)
     bits = min(_BUCKET_BITS, max(16, total.bit_length()))
     mask = np.uint64((1 << bits) - 1)
-    counts = np.zeros(1 << bits, dtype=np.int64)
-    for chunk in flat.chunks:
-        # Whole store chunks: each call's table of counts costs as much as counting 16M values.
-        for lo in range(0, len(chunk), _COUNT_CHUNK):
-            stretch = chunk[lo : lo + _COUNT_CHUNK]
+    # Whole store chunks: each call's table of counts costs as much as counting 16M values.
+    stretches = [
+        (c, lo, chunk[lo : lo + _COUNT_CHUNK])
+        for c, chunk in enumerate(flat.chunks)
+        for lo in range(0, len(chunk), _COUNT_CHUNK)
+    ]
+    workers = max(1, min(jobs, len(stretches)))
+
+    def count(share_of: int) -> npt.NDArray[np.int64]:
+        counts = np.zeros(1 << bits, dtype=np.int64)
+        for _, _, stretch in stretches[share_of::workers]:
             counts += np.bincount((stretch & mask).view(np.int64), minlength=1 << bits)
+        return counts
+
     # Occurrences bound documents from above, so no shingle in min_docs documents is dropped here.
     cap = min(min_docs, 255)
-    small = np.minimum(counts, cap).astype(np.uint8)
-    del counts
-    values: list[U64] = []
-    docs: list[npt.NDArray[np.int64]] = []
-    for c, chunk in enumerate(flat.chunks):
-        starts = flat.starts(c)
-        for lo in range(0, len(chunk), _CHUNK):
-            stretch = chunk[lo : lo + _CHUNK]
-            hit = np.flatnonzero(small[(stretch & mask).view(np.int64)] >= cap)
-            values.append(stretch[hit])
-            docs.append(flat.first[c] + np.searchsorted(starts, hit + lo, side="right") - 1)
+
+    def survivors(item: tuple[int, int, U64]) -> tuple[U64, npt.NDArray[np.int64]]:
+        c, lo, stretch = item
+        hit = np.flatnonzero(small[(stretch & mask).view(np.int64)] >= cap)
+        return stretch[hit], flat.first[c] + np.searchsorted(flat.starts(c), hit + lo, side="right") - 1
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        tables = list(pool.map(count, range(workers)))
+        counts = tables.pop()
+        for table in tables:
+            counts += table
+        del tables
+        small = np.minimum(counts, cap).astype(np.uint8)
+        del counts
+        found = list(pool.map(survivors, stretches))
+    values = [v for v, _ in found]
+    docs = [d for _, d in found]
     value = np.concatenate(values)
     doc = np.concatenate(docs)
     # One entry per (shingle, document): the exact count of documents holding each shingle.

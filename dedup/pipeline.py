@@ -72,12 +72,13 @@ def corpus_layout(
 ) -> tuple[U64, Layout]:
     """The corpus's boilerplate shingles, and the window layout of every document without them."""
     clock = time.perf_counter()
+    jobs = settings.effective_jobs()
     boiler = corpus_boilerplate(
-        [p.shingles for p in prepared], settings.boilerplate_docs, settings.boilerplate_share
+        [p.shingles for p in prepared], settings.boilerplate_docs, settings.boilerplate_share, jobs
     )
     stats["boilerplate_shingles"] = len(boiler)
     clock = _lap(timings, "boilerplate", clock)
-    lay = layout([p.shingles for p in prepared], range(len(prepared)), settings.window, boiler)
+    lay = layout([p.shingles for p in prepared], range(len(prepared)), settings.window, boiler, jobs)
     stats["windows"] = len(lay.doc)
     _lap(timings, "sketch+lsh", clock)
     return boiler, lay

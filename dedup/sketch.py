@@ -9,6 +9,7 @@ each window signature against ``datasketch.MinHash.update_batch``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -105,25 +106,34 @@ _CACHE = 1 << 16
 
 
 def layout(
-    sequences: Sequence[U64], doc_ids: Sequence[int], window: int, leave_out: U64 | None = None
+    sequences: Sequence[U64],
+    doc_ids: Sequence[int],
+    window: int,
+    leave_out: U64 | None = None,
+    jobs: int = 1,
 ) -> Layout:
     """Blocks and windows of ``sequences`` (empty ones give none), computed with array operations.
 
     Shingles in ``leave_out`` (sorted; the corpus's boilerplate) are dropped first. The sequences
-    are worked on end to end (``shingle.flatten``), a stretch at a time.
+    are worked on end to end (``shingle.flatten``), a stretch at a time, on ``jobs`` threads.
     """
     flat = flatten(sequences)
     dropped = HashSet(leave_out) if leave_out is not None and len(leave_out) else None
-    masks: list[npt.NDArray[np.bool_] | None] = []
     lengths = flat.lengths.copy()
-    for c, chunk in enumerate(flat.chunks):
-        keep = ~dropped.contains(chunk) if dropped is not None else None
-        masks.append(keep)
-        if keep is not None:
-            before = np.concatenate(([0], np.cumsum(keep)))
-            starts = flat.starts(c)
-            docs = slice(int(flat.first[c]), int(flat.first[c + 1]))
-            lengths[docs] = before[starts + flat.lengths[docs]] - before[starts]
+
+    def kept_lengths(c: int) -> npt.NDArray[np.bool_] | None:
+        if dropped is None:
+            return None
+        keep = ~dropped.contains(flat.chunks[c])
+        before = np.concatenate(([0], np.cumsum(keep)))
+        starts = flat.starts(c)
+        docs = slice(int(flat.first[c]), int(flat.first[c + 1]))
+        lengths[docs] = before[starts + flat.lengths[docs]] - before[starts]
+        return keep
+
+    workers = max(1, min(jobs, len(flat.chunks)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        masks = list(pool.map(kept_lengths, range(len(flat.chunks))))
     half = max(1, window // 2)
     long = lengths > window
     short = (lengths > 0) & ~long
@@ -135,21 +145,22 @@ def layout(
     blocks = np.empty((half, n_blocks), dtype=np.uint32)
     short_values = np.empty(int(short_lengths.sum()), dtype=np.uint32)
     flat_blocks = blocks.reshape(-1)
-    for c, chunk in enumerate(flat.chunks):
+
+    def fill(c: int) -> None:
+        # Each document's values go to its own blocks, so chunks can be filled side by side.
         keep = masks[c]
         masks[c] = None
+        chunk = flat.chunks[c]
         kept = chunk[keep] if keep is not None else chunk
         del keep
         d0, d1 = int(flat.first[c]), int(flat.first[c + 1])
-        doc_len = lengths[d0:d1]
-        doc_end = np.cumsum(doc_len)
+        doc_end = np.cumsum(lengths[d0:d1])
         at = 0
         while at < len(kept):
             # Whole documents, about _PIECE shingles at a time.
-            stop = int(np.searchsorted(doc_end, at + _PIECE, side="right"))
-            stop = max(stop, int(np.searchsorted(doc_end, at, side="right")) + 1)
-            end = int(doc_end[stop - 1])
             lo_doc = int(np.searchsorted(doc_end, at, side="right"))
+            stop = max(int(np.searchsorted(doc_end, at + _PIECE, side="right")), lo_doc + 1)
+            end = int(doc_end[stop - 1])
             values = _fmix32_in_place(kept[at:end].astype(np.uint32))
             which = np.arange(d0 + lo_doc, d0 + stop)
             counts = lengths[which]
@@ -162,6 +173,9 @@ def layout(
             is_short = ~is_long
             short_values[short_base[doc_of[is_short]] + offset[is_short]] = values[is_short]
             at = end
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(fill, range(len(flat.chunks))))
     # Pad each long sequence's last block, when short, with copies of its first value.
     tail = np.where(long, lengths % half, 0)
     ragged = np.flatnonzero(tail > 0)

@@ -253,9 +253,10 @@ def test_fmix32_in_place_equals_fmix32() -> None:
     data_seed=st.integers(0, 2**32 - 1),
     chunk=st.integers(min_value=1, max_value=200),
     piece=st.integers(min_value=1, max_value=150),
+    jobs=st.sampled_from([1, 2, 3]),
 )
 def test_layout_in_a_store_with_boilerplate_left_out(
-    lengths: list[int], window: int, data_seed: int, chunk: int, piece: int
+    lengths: list[int], window: int, data_seed: int, chunk: int, piece: int, jobs: int
 ) -> None:
     """Sequences laid end to end in store chunks, worked on in pieces, with some values left out,
     give the windows of the same sequences filtered by hand and passed one by one."""
@@ -279,7 +280,7 @@ def test_layout_in_a_store_with_boilerplate_left_out(
     old_piece = sketch._PIECE
     sketch._PIECE = piece
     try:
-        got = layout(stored, ids, window, leave_out)
+        got = layout(stored, ids, window, leave_out, jobs)
     finally:
         sketch._PIECE = old_piece
     want = layout(filtered, ids, window)
