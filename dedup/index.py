@@ -142,11 +142,15 @@ class Index:
     def _connect(self) -> sqlite3.Connection:
         try:
             if not self.folder.exists():
-                self.folder.mkdir(parents=True)
-                # Only a folder the index made for itself is ignored whole.
-                atomic_write_text(
-                    self.folder / ".gitignore", "# dedup's index: local, rebuilt when needed\n*\n"
-                )
+                try:
+                    self.folder.mkdir(parents=True)
+                except FileExistsError:
+                    pass  # another dedup process made it a moment ago; that one writes .gitignore
+                else:
+                    # Only a folder the index made for itself is ignored whole.
+                    atomic_write_text(
+                        self.folder / ".gitignore", "# dedup's index: local, rebuilt when needed\n*\n"
+                    )
             if not self.folder.is_dir():
                 raise InputError(f"cannot use index folder {self.folder}: it is not a folder")
             try:
