@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from threading import Lock
 
 import numpy as np
 import numpy.typing as npt
 
-from dedup.shingle import U64, flatten, sorted_unique
+from dedup.shingle import U64, Flat, flatten, sorted_unique
 
 _PREFILTER_FROM = 1 << 18
 _BUCKET_BITS = 24
@@ -57,7 +58,7 @@ def boilerplate_shingles(unique_sets: Sequence[U64], min_docs: int, share: float
     return boilerplate_from_flat(np.concatenate(unique_sets), lengths, min_docs, share)
 
 
-def corpus_boilerplate(sequences: Sequence[U64], min_docs: int, share: float, jobs: int = 1) -> U64:
+def corpus_boilerplate(sequences: Sequence[U64] | Flat, min_docs: int, share: float, jobs: int = 1) -> U64:
     """:func:`boilerplate_shingles` from each document's shingle sequence (in text order, repeats
     included), without building every document's distinct set.
 
@@ -66,7 +67,7 @@ def corpus_boilerplate(sequences: Sequence[U64], min_docs: int, share: float, jo
     document's distinct shingles are counted only when it holds a frequent one. The passes over
     the corpus run on ``jobs`` threads (numpy releases the interpreter lock in them).
     """
-    flat = flatten(sequences)
+    flat = sequences if isinstance(sequences, Flat) else flatten(sequences)
     n_docs = len(flat.lengths)
     total = int(flat.lengths.sum())
     if n_docs < min_docs or total == 0:
@@ -81,11 +82,13 @@ def corpus_boilerplate(sequences: Sequence[U64], min_docs: int, share: float, jo
     ]
     workers = max(1, min(jobs, len(stretches)))
 
-    def count(share_of: int) -> npt.NDArray[np.int64]:
-        counts = np.zeros(1 << bits, dtype=np.int64)
-        for _, _, stretch in stretches[share_of::workers]:
-            counts += np.bincount((stretch & mask).view(np.int64), minlength=1 << bits)
-        return counts
+    counts = np.zeros(1 << bits, dtype=np.int64)
+    adding = Lock()
+
+    def count(item: tuple[int, int, U64], table: npt.NDArray[np.int64] = counts) -> None:
+        found = np.bincount((item[2] & mask).view(np.int64), minlength=1 << bits)
+        with adding:  # one table for all threads: a table per thread would cost 128 MB each
+            np.add(table, found, out=table)
 
     # Occurrences bound documents from above, so no shingle in min_docs documents is dropped here.
     cap = min(min_docs, 255)
@@ -96,12 +99,9 @@ def corpus_boilerplate(sequences: Sequence[U64], min_docs: int, share: float, jo
         return stretch[hit], flat.first[c] + np.searchsorted(flat.starts(c), hit + lo, side="right") - 1
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        tables = list(pool.map(count, range(workers)))
-        counts = tables.pop()
-        for table in tables:
-            counts += table
-        del tables
+        list(pool.map(count, stretches))
         small = np.minimum(counts, cap).astype(np.uint8)
+        del count
         del counts
         found = list(pool.map(survivors, stretches))
     values = [v for v, _ in found]
@@ -128,7 +128,7 @@ def corpus_boilerplate(sequences: Sequence[U64], min_docs: int, share: float, jo
     involved = np.unique(doc)
     per_doc = np.bincount(doc, minlength=n_docs)
     distinct = np.ones(n_docs, dtype=np.int64)
-    distinct[involved] = [len(sorted_unique(sequences[i])) for i in involved.tolist()]
+    distinct[involved] = [len(sorted_unique(flat.sequence(i))) for i in involved.tolist()]
     doc_share = per_doc / distinct
     # Summed in the same order, and so to the same bits, as boilerplate_from_flat does.
     share_sum = np.bincount(np.repeat(np.arange(len(start)), holders), weights=doc_share[doc])

@@ -26,7 +26,7 @@ from dedup.explain import explain
 from dedup.index import Index, RefreshStats, with_index
 from dedup.models import Comparison, Pair, Report, Skipped
 from dedup.prepare import PackedBatch, Prepared, prepare_batch, prepare_packed, tokenize_batch, unpack
-from dedup.shingle import U64, HashSet, ShingleStore, sorted_unique
+from dedup.shingle import U64, Flat, HashSet, ShingleStore, flatten, sorted_unique
 from dedup.sketch import Layout, layout
 from dedup.sources import Source, Text, discover, display_path, read_text
 from dedup.tokens import TokenList
@@ -68,17 +68,21 @@ def prepare_all(
 
 
 def corpus_layout(
-    prepared: Sequence[Prepared], settings: Settings, stats: dict[str, int], timings: dict[str, float] | None
+    shingles: Flat,
+    settings: Settings,
+    stats: dict[str, int],
+    timings: dict[str, float] | None,
+    release: bool = False,
 ) -> tuple[U64, Layout]:
-    """The corpus's boilerplate shingles, and the window layout of every document without them."""
+    """The corpus's boilerplate shingles, and the window layout of every document without them
+    (with ``release``, laying out consumes ``shingles``)."""
     clock = time.perf_counter()
     jobs = settings.effective_jobs()
-    boiler = corpus_boilerplate(
-        [p.shingles for p in prepared], settings.boilerplate_docs, settings.boilerplate_share, jobs
-    )
+    boiler = corpus_boilerplate(shingles, settings.boilerplate_docs, settings.boilerplate_share, jobs)
     stats["boilerplate_shingles"] = len(boiler)
     clock = _lap(timings, "boilerplate", clock)
-    lay = layout([p.shingles for p in prepared], range(len(prepared)), settings.window, boiler, jobs)
+    n = len(shingles.lengths)
+    lay = layout(shingles, range(n), settings.window, boiler, jobs, release)
     stats["windows"] = len(lay.doc)
     _lap(timings, "sketch+lsh", clock)
     return boiler, lay
@@ -113,7 +117,7 @@ def find_pairs(
     """Every reported pair among documents (given in path order), sorted by ``(a, b)``, and the
     corpus's boilerplate shingles. All in memory, on the records given: no file is read."""
     stats = {} if stats is None else stats
-    boiler, lay = corpus_layout(prepared, settings, stats, timings)
+    boiler, lay = corpus_layout(flatten([p.shingles for p in prepared]), settings, stats, timings)
     clock = time.perf_counter()
     candidates = candidates_of(lay, [p.text_hash for p in prepared], settings, stats)
     clock = _lap(timings, "sketch+lsh", clock)
@@ -360,13 +364,16 @@ def _scan(
         stats: dict[str, int] = {}
         if progress:
             progress("comparing", 0, 1)
-        boilerplate, lay = corpus_layout(prepared, settings, stats, timings)
-        clock = time.perf_counter()
         documents = tuple(p.document for p in prepared)
         text_hashes = [p.text_hash for p in prepared]
-        # The corpus's shingles, the bulk of a scan's memory, are not needed any more: candidates
-        # are verified on their texts read afresh, in the worker processes.
+        # From here on the corpus's shingles, the bulk of a scan's memory, are held only end to end
+        # in ``flat``, which laying out consumes: candidates are verified on their texts read
+        # afresh, in the worker processes.
+        flat = flatten([p.shingles for p in prepared])
         del prepared
+        boilerplate, lay = corpus_layout(flat, settings, stats, timings, release=True)
+        del flat
+        clock = time.perf_counter()
         candidates = candidates_of(lay, text_hashes, settings, stats)
         del lay, text_hashes
         clock = _lap(timings, "sketch+lsh", clock)

@@ -192,9 +192,17 @@ class Flat:
     nothing in between; ``lengths[i]`` is the length of sequence ``i``.
     """
 
-    chunks: tuple[U64, ...]
+    chunks: list[U64]
+    """A list, so that a stage that consumes the sequences may drop each chunk when done with it."""
     first: I64
     lengths: I64
+
+    def sequence(self, i: int) -> U64:
+        """Sequence ``i``."""
+        c = int(np.searchsorted(self.first, i, side="right")) - 1
+        before = int(self.lengths[self.first[c] : i].sum())
+        out: U64 = self.chunks[c][before : before + int(self.lengths[i])]
+        return out
 
     def starts(self, c: int) -> I64:
         """Where each sequence of chunk ``c`` starts in it."""
@@ -235,10 +243,10 @@ def _flatten(sequences: Sequence[U64]) -> Flat:
             first.append(i)
         owner, start, end = base, q.ctypes.data, q.ctypes.data + q.nbytes
     if owner is None:
-        return Flat((), np.zeros(1, dtype=np.int64), lengths)
+        return Flat([], np.zeros(1, dtype=np.int64), lengths)
     chunks.append(_region(owner, start, end))
     first.append(len(sequences))
-    return Flat(tuple(chunks), np.asarray(first, dtype=np.int64), lengths)
+    return Flat(chunks, np.asarray(first, dtype=np.int64), lengths)
 
 
 def _region(owner: U64, start: int, end: int) -> U64:

@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from dedup.shingle import U64, HashSet, flatten
+from dedup.shingle import U64, Flat, HashSet, flatten
 
 U32 = npt.NDArray[np.uint32]
 I64 = npt.NDArray[np.int64]
@@ -106,18 +106,21 @@ _CACHE = 1 << 16
 
 
 def layout(
-    sequences: Sequence[U64],
+    sequences: Sequence[U64] | Flat,
     doc_ids: Sequence[int],
     window: int,
     leave_out: U64 | None = None,
     jobs: int = 1,
+    release: bool = False,
 ) -> Layout:
     """Blocks and windows of ``sequences`` (empty ones give none), computed with array operations.
 
     Shingles in ``leave_out`` (sorted; the corpus's boilerplate) are dropped first. The sequences
-    are worked on end to end (``shingle.flatten``), a stretch at a time, on ``jobs`` threads.
+    are worked on end to end (``shingle.flatten``), a stretch at a time, on ``jobs`` threads. With
+    ``release``, each chunk of a Flat given is dropped from it as soon as it is laid out, so that
+    its memory can go back while the rest is done.
     """
-    flat = flatten(sequences)
+    flat = sequences if isinstance(sequences, Flat) else flatten(sequences)
     dropped = HashSet(leave_out) if leave_out is not None and len(leave_out) else None
     lengths = flat.lengths.copy()
 
@@ -151,8 +154,10 @@ def layout(
         keep = masks[c]
         masks[c] = None
         chunk = flat.chunks[c]
+        if release:
+            flat.chunks[c] = np.empty(0, dtype=np.uint64)
         kept = chunk[keep] if keep is not None else chunk
-        del keep
+        del keep, chunk
         d0, d1 = int(flat.first[c]), int(flat.first[c + 1])
         doc_end = np.cumsum(lengths[d0:d1])
         at = 0

@@ -261,7 +261,7 @@ def test_layout_in_a_store_with_boilerplate_left_out(
     """Sequences laid end to end in store chunks, worked on in pieces, with some values left out,
     give the windows of the same sequences filtered by hand and passed one by one."""
     import dedup.sketch as sketch
-    from dedup.shingle import ShingleStore
+    from dedup.shingle import ShingleStore, flatten
     from dedup.sketch import layout, window_minima
 
     rng = np.random.default_rng(data_seed)
@@ -287,3 +287,8 @@ def test_layout_in_a_store_with_boilerplate_left_out(
     assert got.doc.tolist() == want.doc.tolist()
     assert got.sequence.tolist() == want.sequence.tolist()
     assert np.array_equal(window_minima(got, a, b), window_minima(want, a, b))
+    # Consuming the sequences while laying them out changes nothing but frees them.
+    flat = flatten(stored)
+    consumed = layout(flat, ids, window, leave_out, jobs, release=True)
+    assert all(len(chunk) == 0 for chunk in flat.chunks)
+    assert np.array_equal(window_minima(consumed, a, b), window_minima(want, a, b))
