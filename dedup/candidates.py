@@ -26,17 +26,40 @@ MAX_BUCKET = 2000
 
 @lru_cache(maxsize=16)
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
-    """``(bands, rows)`` as datasketch's MinHashLSH picks them for this threshold."""
-    from datasketch import MinHashLSH
+    """``(bands, rows)`` as datasketch's MinHashLSH picks them for this threshold (a test checks
+    them against it): of every ``b * r <= num_perm``, the one with the least false-positive plus
+    false-negative probability mass, weighted half and half, around the threshold.
 
-    try:
-        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    except ValueError as exc:  # datasketch refuses parameters that leave fewer than 2 bands
+    Computed here rather than asked of datasketch, whose import alone (it loads scipy) takes
+    longer than scanning a thousand documents.
+    """
+    if not 0.0 <= threshold <= 1.0:
+        raise ConfigError(f"--lsh-threshold {threshold} must be between 0 and 1")
+    best: tuple[float, int, int] | None = None
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            # Windows of similarity s share no band with probability (1 - s**rows) ** bands.
+            false_positive = threshold - _missed(0.0, threshold, bands, rows)
+            false_negative = _missed(threshold, 1.0, bands, rows)
+            error = 0.5 * false_positive + 0.5 * false_negative
+            if best is None or error < best[0]:
+                best = (error, bands, rows)
+    if best is None or best[1] < 2:
         raise ConfigError(
-            f"--lsh-threshold {threshold} cannot be used with --num-perm {num_perm}: {exc}; "
-            "lower the threshold or raise the permutations"
-        ) from exc
-    return int(lsh.b), int(lsh.r)
+            f"--lsh-threshold {threshold} cannot be used with --num-perm {num_perm}: it leaves fewer "
+            "than 2 bands; lower the threshold or raise the permutations"
+        )
+    return best[1], best[2]
+
+
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(200)
+
+
+def _missed(lo: float, hi: float, bands: int, rows: int) -> float:
+    """The integral of ``(1 - s**rows) ** bands`` over ``[lo, hi]`` (Gauss-Legendre, 200 nodes)."""
+    half = (hi - lo) / 2
+    s = half * _NODES + (hi + lo) / 2
+    return float(half * np.sum(_WEIGHTS * (1 - s**rows) ** bands))
 
 
 @dataclass(frozen=True)

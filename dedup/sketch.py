@@ -27,11 +27,14 @@ _CHUNK = 1 << 22  # shingles per stretch: 16 MiB of uint32 per working vector
 
 @lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int) -> tuple[U32, U32]:
-    """datasketch's permutation parameters ``(a, b)`` for ``num_perm`` and ``seed``."""
-    from datasketch import MinHash
-
-    perms = MinHash(num_perm=num_perm, seed=seed, scheme=MINHASH_SCHEME).permutations
-    return perms[0].astype(np.uint32), perms[1].astype(np.uint32)
+    """datasketch's ``affine32`` permutation parameters ``(a, b)`` for ``num_perm`` and ``seed``
+    (a test checks them against ``MinHash.permutations``): numpy's legacy generator seeded with
+    ``seed`` draws the odd multipliers, then the offsets. Drawn here because importing datasketch
+    costs more than a small scan."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
 
 def fmix32(values: U32) -> U32:

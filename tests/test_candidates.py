@@ -154,12 +154,18 @@ def test_candidates_equal_datasketch_lsh_near_threshold() -> None:
     assert 0 < len(ours) < n_docs * (n_docs - 1) // 2
 
 
-# Thresholds every num_perm here supports (datasketch refuses b < 2 bands, e.g. 0.9 at 16
-# permutations; see test_config.py for the settings that let such a pair through).
-@pytest.mark.parametrize("threshold", [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 0.8, 0.85])
-@pytest.mark.parametrize("num_perm", [16, 32, 64, 128, 256])
+@pytest.mark.parametrize("threshold", [round(0.05 * i, 2) for i in range(1, 20)])
+@pytest.mark.parametrize("num_perm", [8, 16, 32, 64, 128, 256])
 def test_lsh_params_equal_datasketch(threshold: float, num_perm: int) -> None:
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    """Computed without datasketch, the same bands and rows it picks, and refused where it refuses."""
+    from dedup.errors import ConfigError
+
+    try:
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    except ValueError:
+        with pytest.raises(ConfigError, match="lsh-threshold"):
+            lsh_params(threshold, num_perm)
+        return
     assert lsh_params(threshold, num_perm) == (lsh.b, lsh.r)
     bands, rows = lsh_params(threshold, num_perm)
     assert bands * rows <= num_perm

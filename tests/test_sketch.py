@@ -179,9 +179,10 @@ def test_shared_passage_gives_similar_windows() -> None:
     assert best >= 64 * 0.4
 
 
-def test_permutations_are_datasketch_parameters() -> None:
-    a, b = permutations(64, 9)
-    perms = MinHash(num_perm=64, seed=9, scheme="affine32").permutations
+@pytest.mark.parametrize(("num_perm", "seed"), [(64, 9), (32, 1), (1, 0), (128, 2**31), (256, 12345)])
+def test_permutations_are_datasketch_parameters(num_perm: int, seed: int) -> None:
+    a, b = permutations(num_perm, seed)
+    perms = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
     assert a.dtype == np.uint32 and b.dtype == np.uint32
     assert a.tolist() == [int(x) for x in perms[0]]
     assert b.tolist() == [int(x) for x in perms[1]]
