@@ -14,11 +14,11 @@ import numpy.typing as npt
 from dedup.align import Edit, Match, align_hashes, mark_moved, segments, token_ends, token_starts
 from dedup.label import (
     Labelled,
+    LazyRepeated,
     LinePredicate,
     builtin_boilerplate_rule,
     caption_rule,
     label_divergent,
-    repeated_lines,
 )
 from dedup.models import Explanation, Span, SpanEdit, Token, Verdict
 from dedup.shingle import U64, HashSet, contains, shingle_hashes
@@ -110,7 +110,7 @@ def _side_spans(
     theirs = [(m.b0, m.b1) if side == "a" else (m.a0, m.a1) for m in matches]
     other_segments = {s.match: s for s in segments(other_text, other_tokens, theirs) if s.match is not None}
     spans: list[Span] = []
-    repeated = repeated_lines(text)
+    repeated = LazyRepeated(text)
     for seg in segments(text, tokens, mine):
         body = text[seg.start : seg.end]
         if seg.match is None:

@@ -9,7 +9,8 @@ and put ``("my-label", my_rule)`` in ``RULES`` before any rule it should win ove
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import regex
@@ -271,15 +272,49 @@ def fold_line(line: str) -> str:
     return _FOLD.sub(" ", line.casefold()).strip()
 
 
+_KEEP_BREAKS = bytes(
+    c if chr(c) in "\n\r\x0b\x0c\x1c\x1d\x1e" else b for c, b in enumerate(_ASCII_FOLD_TABLE)
+)
+"""The fold table, keeping the line breaks ``str.splitlines`` knows in ASCII."""
+
+
 def repeated_lines(text: str) -> frozenset[str]:
     """The folded lines that stand more than once in ``text``."""
-    lines = [line for line in text.splitlines() if line.strip() and len(line) <= MAX_RULE_LINE]
-    folded = [fold_line(line) for line in lines]
+    lines = text.splitlines()
+    if text.isascii():
+        # Folded in one pass: a byte-for-byte table keeps every line break where it was.
+        folded_lines = text.encode("ascii").translate(_KEEP_BREAKS).decode("ascii").splitlines()
+        pairs = zip(lines, folded_lines, strict=True)
+        folded = [" ".join(f.split()) for line, f in pairs if len(line) <= MAX_RULE_LINE and line.strip()]
+    else:
+        folded = [fold_line(line) for line in lines if line.strip() and len(line) <= MAX_RULE_LINE]
     seen: set[str] = set()
     twice: set[str] = set()
-    for line in folded if lines else ():
+    for line in folded:
         (twice if line in seen else seen).add(line)
     return frozenset(twice)
+
+
+class LazyRepeated(AbstractSet[str]):
+    """:func:`repeated_lines` of a text, found only when first asked about."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._found: frozenset[str] | None = None
+
+    def _lines(self) -> frozenset[str]:
+        if self._found is None:
+            self._found = repeated_lines(self._text)
+        return self._found
+
+    def __contains__(self, line: object) -> bool:
+        return line in self._lines()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lines())
+
+    def __len__(self) -> int:
+        return len(self._lines())
 
 
 MAX_RULE_LINE = 1000
@@ -322,7 +357,7 @@ def label_divergent(
     start: int,
     end: int,
     is_boilerplate: LinePredicate | None = None,
-    repeated: frozenset[str] = frozenset(),
+    repeated: AbstractSet[str] = frozenset(),
 ) -> list[Labelled]:
     """Cut a divergent range into labelled pieces that tile it, line by line.
 

@@ -223,3 +223,22 @@ def test_attribution_prefilter_never_hides_a_match(pieces: list[str]) -> None:
 
     text = " ".join(pieces)
     assert attribution(text) == _attribution_in(text, text.casefold())
+
+
+@given(
+    st.lists(
+        st.sampled_from(["Same title", "same  TITLE!", "x", "", "  ", "\r", "\x0c", "Other", "a-b", "A B"]),
+        max_size=12,
+    ),
+    st.sampled_from(["\n", "\r\n", "\r", "\x0b", "\x1e"]),
+)
+def test_repeated_lines_one_pass_equals_line_by_line(lines: list[str], sep: str) -> None:
+    from dedup.label import MAX_RULE_LINE, LazyRepeated
+
+    text = sep.join(lines)
+    folded = [fold_line(x) for x in text.splitlines() if x.strip() and len(x) <= MAX_RULE_LINE]
+    expected = {x for x in folded if folded.count(x) > 1}
+    assert repeated_lines(text) == expected
+    lazy = LazyRepeated(text)
+    assert set(lazy) == expected and len(lazy) == len(expected)
+    assert all(x in lazy for x in expected)
