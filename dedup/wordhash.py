@@ -52,8 +52,11 @@ def segment_hashes(data: U8, starts: I64, ends: I64) -> U64:
         return np.empty(0, dtype=np.uint64)
     n = len(data)
     with np.errstate(over="ignore"):
-        weighted = data.astype(np.uint64) * _powers(n, _P)
-        prefix = np.concatenate(([np.uint64(0)], np.cumsum(weighted, dtype=np.uint64)))
+        # prefix[i] = sum of data[t] * P**t for t < i, built in one buffer.
+        prefix = np.empty(n + 1, dtype=np.uint64)
+        prefix[0] = 0
+        np.multiply(data, _powers(n, _P), out=prefix[1:])
+        np.cumsum(prefix[1:], out=prefix[1:])
         raw = (prefix[ends] - prefix[starts]) * _powers(n + 1, _P_INV)[starts]
         lengths = (ends - starts).astype(np.uint64)
         return fmix64(raw + lengths * _LEN)
@@ -100,17 +103,43 @@ def ascii_words(texts: Sequence[str]) -> list[tuple[U64, npt.NDArray[np.bool_]]]
     lower-cased) and the same quotation rule as ``tokens.quoted_words`` (every '"' toggles, line
     breaks reset), computed for the whole batch at once.
     """
-    return [(hashes, inside) for _, _, hashes, inside in ascii_word_spans(texts)]
+    found = _ascii_batch(texts)
+    if found is None:
+        return [(np.empty(0, np.uint64), np.empty(0, bool)) for _ in texts]
+    _, _, hashes, inside, cuts, _ = found
+    return list(zip(np.split(hashes, cuts), np.split(inside, cuts), strict=True))
 
 
 def ascii_word_spans(texts: Sequence[str]) -> list[tuple[I64, I64, U64, npt.NDArray[np.bool_]]]:
     """:func:`ascii_words` with each word's start and end offset in its text in front."""
-    if not texts:
-        return []
-    raw = np.frombuffer("\n".join(texts).encode("ascii"), dtype=np.uint8)
-    if not len(raw):
+    found = _ascii_batch(texts)
+    if found is None:
         empty = np.empty(0, np.int64)
         return [(empty, empty, np.empty(0, np.uint64), np.empty(0, bool)) for _ in texts]
+    starts, ends, hashes, inside, cuts, text_start = found
+    shift = np.repeat(text_start, np.diff(np.concatenate(([0], cuts, [len(starts)]))))
+    return list(
+        zip(
+            np.split(starts - shift, cuts),
+            np.split(ends - shift, cuts),
+            np.split(hashes, cuts),
+            np.split(inside, cuts),
+            strict=True,
+        )
+    )
+
+
+def _ascii_batch(
+    texts: Sequence[str],
+) -> tuple[I64, I64, U64, npt.NDArray[np.bool_], I64, I64] | None:
+    """Words of a batch of ASCII texts joined by line breaks: offsets in the joined bytes, hashes,
+    quotation flags, where each text's words begin (less the first) and where each text begins.
+    None when there are no bytes at all."""
+    if not texts:
+        return None
+    raw = np.frombuffer("\n".join(texts).encode("ascii"), dtype=np.uint8)
+    if not len(raw):
+        return None
     starts, ends = _word_bounds(raw)
     hashes = segment_hashes(_LOWER[raw], starts, ends)
     # Quotation state at each word's first byte: odd count of '"' since the line began.
@@ -123,15 +152,4 @@ def ascii_word_spans(texts: Sequence[str]) -> list[tuple[I64, I64, U64, npt.NDAr
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
     text_end = np.cumsum(lengths + 1) - 1  # position of the separator after each text
     cuts = np.searchsorted(starts, text_end)[:-1]
-    text_start = np.repeat(text_end - lengths, np.diff(np.concatenate(([0], cuts, [len(starts)]))))
-    starts -= text_start
-    ends -= text_start
-    return list(
-        zip(
-            np.split(starts, cuts),
-            np.split(ends, cuts),
-            np.split(hashes, cuts),
-            np.split(inside, cuts),
-            strict=True,
-        )
-    )
+    return starts, ends, hashes, inside, cuts, text_end - lengths
