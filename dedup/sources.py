@@ -42,7 +42,8 @@ class Text:
 def display_path(given: str, rel: str = "") -> str:
     """A file's path as the user would type it: the path they gave, joined with the part below it."""
     joined = os.path.normpath(os.path.join(given, rel)) if rel else os.path.normpath(given)
-    return Path(joined).as_posix()
+    # normpath already leaves what a Path would; only the separator may need changing.
+    return joined if os.sep == "/" else joined.replace(os.sep, "/")
 
 
 class _Patterns:
