@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from dedup.models import Token
 from dedup.shingle import U64, shingle_hashes
+from dedup.tokens import TokenList
 from dedup.wordhash import word_hashes
 
 I64 = npt.NDArray[np.int64]
@@ -188,14 +189,12 @@ def align_hashes(hashes_a: U64, hashes_b: U64, k: int) -> list[Match]:
 
 def token_starts(tokens: Sequence[Token]) -> Sequence[int]:
     """Every token's start offset: a TokenList's own list, without building a Token each."""
-    own = getattr(tokens, "starts", None)
-    return own if isinstance(own, list) else [t.start for t in tokens]
+    return tokens.starts if isinstance(tokens, TokenList) else [t.start for t in tokens]
 
 
 def token_ends(tokens: Sequence[Token]) -> Sequence[int]:
     """Every token's end offset."""
-    own = getattr(tokens, "ends", None)
-    return own if isinstance(own, list) else [t.end for t in tokens]
+    return tokens.ends if isinstance(tokens, TokenList) else [t.end for t in tokens]
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import overload
 
 import numpy as np
@@ -89,23 +89,15 @@ class TokenList(Sequence[Token]):
         tokens._lower, tokens._norms = text.lower(), None
         return tokens
 
-    @property
+    @cached_property
     def starts(self) -> list[int]:
         """Each word's start offset (a list: single lookups in it are fast)."""
-        if isinstance(self._starts, list):
-            return self._starts
-        listed: list[int] = self._starts.tolist()
-        self._starts = listed
-        return listed
+        return self._starts if isinstance(self._starts, list) else list(self._starts.tolist())
 
-    @property
+    @cached_property
     def ends(self) -> list[int]:
         """Each word's end offset."""
-        if isinstance(self._ends, list):
-            return self._ends
-        listed: list[int] = self._ends.tolist()
-        self._ends = listed
-        return listed
+        return self._ends if isinstance(self._ends, list) else list(self._ends.tolist())
 
     @property
     def norms(self) -> list[str]:
