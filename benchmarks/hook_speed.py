@@ -59,6 +59,8 @@ def main() -> None:
         lines.append(line)
 
     files = sorted(corpus.rglob("*.txt"))
+    # "Build once" means from nothing: an index left by an earlier run would only be refreshed.
+    shutil.rmtree(work / ".dedup", ignore_errors=True)
     build, code, tail = timed([DEDUP, "index", "corpus"], work)
     assert code == 0, tail
     again, code, tail = timed([DEDUP, "index", "corpus"], work)

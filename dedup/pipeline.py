@@ -155,7 +155,7 @@ def check_batch(
     readable: list[tuple[str, Text]] = []
     for path, text in texts.items():
         if isinstance(text, Skipped):
-            warnings.append(f"{path} could not be read again ({text.reason}); its pairs are left out")
+            warnings.append(f"{path} could not be read again: {text.reason}; its pairs are left out")
         elif text.content_hash != content_hashes[path]:
             warnings.append(f"{path} changed during the scan; its pairs are left out")
         else:

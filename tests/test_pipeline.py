@@ -3,6 +3,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -130,3 +131,29 @@ def test_widely_reprinted_article_is_not_boilerplate(tmp_path: Path) -> None:
     report = scan([tmp_path], Settings(jobs=1))
     assert len(report.pairs) == 15 * 14 // 2
     assert len(report.clusters) == 1
+
+
+def test_file_changed_during_the_scan_leaves_its_pairs_out(tmp_path: Path) -> None:
+    """Candidates are verified on texts read again: a file that changed since it was read, or is
+    gone, gives a warning and no pair, never figures mixing two versions."""
+    from dedup.pipeline import check_batch
+    from dedup.sources import Source
+
+    for name, text in CORPUS.items():
+        (tmp_path / f"{name}.txt").write_text(text, encoding="utf-8")
+    sources = {f"{n}.txt": Source(tmp_path / f"{n}.txt", f"{n}.txt") for n in CORPUS}
+    report = scan([tmp_path], Settings(jobs=1))
+    hashes = {d.path.rsplit("/", 1)[-1]: d.content_hash for d in report.documents}
+    candidates = [("orig.txt", "reprint.txt"), ("orig.txt", "truncated.txt")]
+    empty = np.empty(0, dtype=np.uint64)
+    pairs, warnings = check_batch(candidates, sources, hashes, Settings(), empty)
+    assert [(p.a, p.b) for p in pairs] == candidates and warnings == []
+    (tmp_path / "reprint.txt").write_text(CORPUS["reprint"] + "\nA late correction.", encoding="utf-8")
+    (tmp_path / "truncated.txt").unlink()
+    pairs, warnings = check_batch(candidates, sources, hashes, Settings(), empty)
+    assert pairs == []
+    assert warnings == [
+        "reprint.txt changed during the scan; its pairs are left out",
+        "truncated.txt could not be read again: unreadable (No such file or directory);"
+        " its pairs are left out",
+    ]
