@@ -64,8 +64,14 @@ def _runs(ha: U64, hb: U64) -> I64:
     hi = np.searchsorted(sorted_b, ha, side="right")
     counts = hi - lo
     # Seeds repeated many times (refrains, tables) add noise, not alignment.
-    _, inverse, a_counts = np.unique(ha, return_inverse=True, return_counts=True)
-    usable = (counts > 0) & (counts <= MAX_SEED_REPEATS) & (a_counts[inverse] <= MAX_SEED_REPEATS)
+    usable = (counts > 0) & (counts <= MAX_SEED_REPEATS)
+    sorted_a = np.sort(ha)
+    if len(ha) > MAX_SEED_REPEATS and bool(
+        np.any(sorted_a[MAX_SEED_REPEATS:] == sorted_a[:-MAX_SEED_REPEATS])
+    ):
+        # Some value stands more than MAX_SEED_REPEATS times in A: count them (rare, so only then).
+        a_counts = np.searchsorted(sorted_a, ha, side="right") - np.searchsorted(sorted_a, ha, side="left")
+        usable &= a_counts <= MAX_SEED_REPEATS
     i_idx = np.repeat(np.flatnonzero(usable), counts[usable])
     if len(i_idx) == 0:
         return np.empty((0, 3), dtype=np.int64)

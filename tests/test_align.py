@@ -2,6 +2,10 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from dedup.align import align_words, mark_moved, segments
 from dedup.tokens import tokenize
 
@@ -80,3 +84,41 @@ def test_two_large_documents_align() -> None:
     assert sum(m.a1 - m.a0 for m in matches) > 0.99 * len(a)
     (moved,) = [(m.a0, m.a1) for m in matches if m.moved]
     assert moved[0] - 50_000 <= 1 and moved[1] == 60_000  # b[0], the block's first word, was edited
+
+
+def _runs_by_unique(ha: np.ndarray, hb: np.ndarray) -> np.ndarray:
+    """Seed runs with repeat counts from np.unique: the plain reading of the rule."""
+    from dedup.align import MAX_SEED_REPEATS
+
+    if len(ha) == 0 or len(hb) == 0:
+        return np.empty((0, 3), dtype=np.int64)
+    values_b, counts_b = np.unique(hb, return_counts=True)
+    values_a, counts_a = np.unique(ha, return_counts=True)
+    in_b = dict(zip(values_b.tolist(), counts_b.tolist(), strict=True))
+    in_a = dict(zip(values_a.tolist(), counts_a.tolist(), strict=True))
+    seeds = sorted(
+        (j - i, i)
+        for i, v in enumerate(ha.tolist())
+        if 0 < in_b.get(v, 0) <= MAX_SEED_REPEATS and in_a[v] <= MAX_SEED_REPEATS
+        for j in np.flatnonzero(hb == v).tolist()
+    )
+    rows: list[list[int]] = []
+    for diag, i in seeds:
+        if rows and rows[-1][1] - rows[-1][0] == diag and rows[-1][0] + rows[-1][2] == i:
+            rows[-1][2] += 1
+        else:
+            rows.append([i, i + diag, 1])
+    return np.array(rows, dtype=np.int64).reshape(-1, 3)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.integers(0, 6), max_size=160),
+    st.lists(st.integers(0, 6), max_size=160),
+)
+def test_seed_runs_skip_values_repeated_too_often(a: list[int], b: list[int]) -> None:
+    from dedup.align import _runs
+
+    ha = np.array(a, dtype=np.uint64)
+    hb = np.array(b, dtype=np.uint64)
+    assert _runs(ha, hb).tolist() == _runs_by_unique(ha, hb).tolist()
