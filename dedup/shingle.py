@@ -82,13 +82,22 @@ def fmix64(values: U64) -> U64:
 
 def fmix64_in_place(h: U64) -> U64:
     """:func:`fmix64` overwriting ``h``, with one temporary instead of one per operation."""
-    tmp = np.right_shift(h, np.uint64(33))
+    return mix_in_place(h, (33, 33, 33), (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53))
+
+
+def mix_in_place(
+    h: npt.NDArray[Any], shifts: tuple[int, int, int], factors: tuple[int, int]
+) -> npt.NDArray[Any]:
+    """A MurmurHash3 finalizer (xor-shift, multiply, xor-shift, multiply, xor-shift) overwriting
+    ``h``, in ``h``'s own unsigned type, with one temporary."""
+    kind = h.dtype.type
+    tmp = np.right_shift(h, kind(shifts[0]))
     np.bitwise_xor(h, tmp, out=h)
-    np.multiply(h, np.uint64(0xFF51AFD7ED558CCD), out=h)
-    np.right_shift(h, np.uint64(33), out=tmp)
+    np.multiply(h, kind(factors[0]), out=h)
+    np.right_shift(h, kind(shifts[1]), out=tmp)
     np.bitwise_xor(h, tmp, out=h)
-    np.multiply(h, np.uint64(0xC4CEB9FE1A85EC53), out=h)
-    np.right_shift(h, np.uint64(33), out=tmp)
+    np.multiply(h, kind(factors[1]), out=h)
+    np.right_shift(h, kind(shifts[2]), out=tmp)
     np.bitwise_xor(h, tmp, out=h)
     return h
 

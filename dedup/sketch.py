@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from dedup.shingle import U64, Flat, HashSet, flatten
+from dedup.shingle import U64, Flat, HashSet, flatten, mix_in_place
 
 U32 = npt.NDArray[np.uint32]
 I64 = npt.NDArray[np.int64]
@@ -49,15 +49,8 @@ def fmix32(values: U32) -> U32:
 
 def _fmix32_in_place(h: U32) -> U32:
     """:func:`fmix32` overwriting ``h``, with one temporary instead of one per operation."""
-    tmp = np.right_shift(h, np.uint32(16))
-    np.bitwise_xor(h, tmp, out=h)
-    np.multiply(h, np.uint32(0x85EBCA6B), out=h)
-    np.right_shift(h, np.uint32(13), out=tmp)
-    np.bitwise_xor(h, tmp, out=h)
-    np.multiply(h, np.uint32(0xC2B2AE35), out=h)
-    np.right_shift(h, np.uint32(16), out=tmp)
-    np.bitwise_xor(h, tmp, out=h)
-    return h
+    out: U32 = mix_in_place(h, (16, 13, 16), (0x85EBCA6B, 0xC2B2AE35))
+    return out
 
 
 @dataclass(frozen=True)

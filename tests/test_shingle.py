@@ -194,3 +194,10 @@ def test_hash_set_matches_member() -> None:
     values = np.concatenate([values, pool[:100] ^ np.uint64(1 << 40)])
     assert np.array_equal(HashSet(pool).contains(values), member(values, pool))
     assert not HashSet(np.empty(0, np.uint64)).contains(values).any()
+
+
+def test_fmix64_in_place_equals_fmix64() -> None:
+    from dedup.shingle import fmix64, fmix64_in_place
+
+    values = np.random.default_rng(3).integers(0, 2**64, size=1000, dtype=np.uint64)
+    assert np.array_equal(fmix64_in_place(values.copy()), fmix64(values))
