@@ -101,14 +101,21 @@ def verify(a: Sketched, b: Sketched, settings: Settings) -> Pair | None:
 
     ``a`` and ``b`` must be given in path order. Every figure excludes boilerplate shingles.
     """
-    pair = measure(a, b, settings)
+    shared = np.intersect1d(a.distinct, b.distinct, assume_unique=True)
+    # Most candidates that fail share nothing at all: no need for the rest of the numbers then.
+    nothing = not len(shared) and a.text_hash != b.text_hash and len(a.distinct) and len(b.distinct)
+    if nothing and relation_of(False, 0.0, 0.0, 0, settings) is None:
+        return None
+    pair = measure(a, b, settings, shared)
     return pair if pair.relation is not None else None
 
 
-def measure(a: Sketched, b: Sketched, settings: Settings) -> Pair:
-    """The exact numbers of a pair, with its relation or None when it earns none."""
+def measure(a: Sketched, b: Sketched, settings: Settings, shared: U64 | None = None) -> Pair:
+    """The exact numbers of a pair, with its relation or None when it earns none. ``shared`` is
+    the intersection of the two distinct sets, when the caller has it already."""
     k = settings.shingle_size
-    shared = np.intersect1d(a.distinct, b.distinct, assume_unique=True)
+    if shared is None:
+        shared = np.intersect1d(a.distinct, b.distinct, assume_unique=True)
     n_shared = len(shared)
     identical = a.text_hash == b.text_hash
     union = len(a.distinct) + len(b.distinct) - n_shared
