@@ -61,8 +61,11 @@ def _runs(ha: U64, hb: U64) -> I64:
     order_b = np.argsort(hb, kind="stable")
     sorted_b = hb[order_b]
     lo = np.searchsorted(sorted_b, ha, side="left")
-    hi = np.searchsorted(sorted_b, ha, side="right")
-    counts = hi - lo
+    if len(hb) > 1 and bool(np.any(sorted_b[1:] == sorted_b[:-1])):
+        counts = np.searchsorted(sorted_b, ha, side="right") - lo
+    else:
+        # B has no repeated shingle (the usual case): a value is there once or not at all.
+        counts = (sorted_b[np.minimum(lo, len(hb) - 1)] == ha).astype(np.int64)
     # Seeds repeated many times (refrains, tables) add noise, not alignment.
     usable = (counts > 0) & (counts <= MAX_SEED_REPEATS)
     sorted_a = np.sort(ha)
@@ -96,15 +99,18 @@ def _claim(runs: I64, n: int, m: int, k: int) -> list[Match]:
     taken: list[Match] = []
     # Longest first; ties broken by position so the result never depends on sort stability.
     order: I64 = np.lexsort((runs[:, 1], runs[:, 0], -runs[:, 2])) if len(runs) else np.empty(0, np.int64)
-    for idx in order:
-        i, j, length = (int(x) for x in runs[idx])
+    rows = runs.tolist()
+    for idx in order.tolist():
+        i, j, length = rows[idx]
         words = length + k - 1
         a_end, b_end = min(i + words, n), min(j + words, m)
         words = min(a_end - i, b_end - j)
         ok = free_a[i : i + words] & free_b[j : j + words]
-        if not ok.any():
+        if ok.all():
+            pass  # the whole run is still free (the usual case)
+        elif not ok.any():
             continue
-        if not ok.all():
+        else:
             padded = np.concatenate(([False], ok, [False]))
             edges = np.flatnonzero(padded[1:] != padded[:-1])
             widths = edges[1::2] - edges[::2]

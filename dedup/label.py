@@ -96,8 +96,10 @@ def _attribution_in(text: str, folded: str) -> str | None:
 
 def attribution_rule(line: str) -> str | None:
     """'Reprinted from The Algemeiner', 'This article originally appeared in …', CC republishing."""
+    if len(line) >= 300:  # a paragraph, not an attribution line
+        return None
     source = attribution(line)
-    return f"names the source '{source}'" if source and len(line) < 300 else None
+    return f"names the source '{source}'" if source else None
 
 
 _JUNK = regex.compile(
@@ -165,14 +167,24 @@ _BIO = regex.compile(
 )
 
 
+_BIO_WORDS = (
+    "covered", "written", "reported", "writer", "reporter", "journalist", "correspondent", "editor",
+    "columnist", "contributor", "appeared",
+)  # fmt: skip
+"""Every match of the bio pattern holds one of these, so other lines skip the search."""
+
+
 def byline_rule(line: str) -> str | None:
     """'By Jane Doe', or an author's bio ('… has covered … for 20 years')."""
     if _BYLINE.match(line):
         return f"byline '{line.strip()}'"
+    if len(line) >= 600:
+        return None
+    folded = line.casefold()
+    if not any(word in folded for word in _BIO_WORDS):
+        return None
     match = _BIO.search(line)
-    if match and len(line) < 600:
-        return f"author bio ('{match.group()}')"
-    return None
+    return f"author bio ('{match.group()}')" if match else None
 
 
 BUILTIN_BOILERPLATE = frozenset(
@@ -204,16 +216,23 @@ BUILTIN_BOILERPLATE = frozenset(
         "all rights reserved",
     }
 )
+_NOT_ALNUM = bytes(c for c in range(256) if not (chr(c).isascii() and chr(c).isalnum()))
+_WIDGET_ALNUM = max(len(widget.replace(" ", "")) for widget in BUILTIN_BOILERPLATE)
 _BADGE = regex.compile(
     r"^\s*(?:powered|verified|protected|secured|hosted|designed)\s+by\s+\S+(?:\s+\S+)?\s*$", regex.I
 )
 _FOLD = regex.compile(r"[^\p{L}\p{N}]+")
 
 
+def _short_enough(line: str) -> bool:
+    """Whether a line may fold to a widget: an ASCII line with more letters and digits than the
+    longest widget cannot (counting them is cheap, folding is not)."""
+    return not line.isascii() or len(line.encode("ascii").translate(None, _NOT_ALNUM)) <= _WIDGET_ALNUM
+
+
 def builtin_boilerplate_rule(line: str) -> str | None:
     """Widgets every site has: 'Leave A Comment', 'Read More', share buttons, 'Powered by …' badges."""
-    folded = fold_line(line)
-    if folded in BUILTIN_BOILERPLATE:
+    if _short_enough(line) and fold_line(line) in BUILTIN_BOILERPLATE:
         return f"site widget '{line.strip()}'"
     if _BADGE.match(line):
         return f"site badge '{line.strip()}'"

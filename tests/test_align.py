@@ -122,3 +122,13 @@ def test_seed_runs_skip_values_repeated_too_often(a: list[int], b: list[int]) ->
     ha = np.array(a, dtype=np.uint64)
     hb = np.array(b, dtype=np.uint64)
     assert _runs(ha, hb).tolist() == _runs_by_unique(ha, hb).tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 300), max_size=120), st.lists(st.integers(0, 300), max_size=120, unique=True))
+def test_seed_runs_when_the_second_text_repeats_nothing(a: list[int], b: list[int]) -> None:
+    from dedup.align import _runs
+
+    ha = np.array(a, dtype=np.uint64)
+    hb = np.array(b, dtype=np.uint64)
+    assert _runs(ha, hb).tolist() == _runs_by_unique(ha, hb).tolist()

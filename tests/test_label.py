@@ -242,3 +242,69 @@ def test_repeated_lines_one_pass_equals_line_by_line(lines: list[str], sep: str)
     lazy = LazyRepeated(text)
     assert set(lazy) == expected and len(lazy) == len(expected)
     assert all(x in lazy for x in expected)
+
+
+_LINE_PIECES = st.sampled_from(
+    [
+        "By",
+        "Jane",
+        "Doe",
+        "has",
+        "covered",
+        "written",
+        "is",
+        "a",
+        "an",
+        "senior",
+        "staff",
+        "writer",
+        "Reporter",
+        "her",
+        "stories",
+        "have",
+        "appeared",
+        "in",
+        "Leave",
+        "A",
+        "Comment",
+        "read",
+        "MORE",
+        "»",
+        "...",
+        "Share",
+        "this",
+        "story",
+        "Powered",
+        "by",
+        "WordPress",
+        "-",
+        "the",
+        "council",
+        "said",
+        "\u00e9t\u00e9",
+        "  ",
+        "1851",
+    ]
+)
+
+
+@given(st.lists(_LINE_PIECES, max_size=20))
+def test_rule_prefilters_change_no_label(pieces: list[str]) -> None:
+    """The cheap checks in front of the byline and widget rules only skip lines their patterns
+    would not match."""
+    from dedup.label import _BADGE, _BIO, _BYLINE, BUILTIN_BOILERPLATE, builtin_boilerplate_rule, byline_rule
+
+    line = " ".join(pieces)
+    bio = _BIO.search(line)
+    expected_byline = (
+        f"byline '{line.strip()}'"
+        if _BYLINE.match(line)
+        else (f"author bio ('{bio.group()}')" if bio and len(line) < 600 else None)
+    )
+    assert byline_rule(line) == expected_byline
+    expected_widget = (
+        f"site widget '{line.strip()}'"
+        if fold_line(line) in BUILTIN_BOILERPLATE
+        else (f"site badge '{line.strip()}'" if _BADGE.match(line) else None)
+    )
+    assert builtin_boilerplate_rule(line) == expected_widget
