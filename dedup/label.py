@@ -301,10 +301,17 @@ def repeated_lines(text: str) -> frozenset[str]:
     """The folded lines that stand more than once in ``text``."""
     lines = text.splitlines()
     if text.isascii():
-        # Folded in one pass: a byte-for-byte table keeps every line break where it was.
-        folded_lines = text.encode("ascii").translate(_KEEP_BREAKS).decode("ascii").splitlines()
-        pairs = zip(lines, folded_lines, strict=True)
-        folded = [" ".join(f.split()) for line, f in pairs if len(line) <= MAX_RULE_LINE and line.strip()]
+        # Lines that fold alike have the same letters and digits: reduce every line to those (one
+        # table pass for the whole text keeps each line break where it was), and fold only the
+        # lines whose letters and digits stand twice.
+        spaced = text.encode("ascii").translate(_KEEP_BREAKS).decode("ascii").splitlines()
+        pairs = zip(lines, spaced, strict=True)
+        ruled = [(line, sp) for line, sp in pairs if len(line) <= MAX_RULE_LINE]
+        kept = [(line, sp.replace(" ", "")) for line, sp in ruled if line.strip()]
+        counts: dict[str, int] = {}
+        for _, sq in kept:
+            counts[sq] = counts.get(sq, 0) + 1
+        folded = [fold_line(line) for line, sq in kept if counts[sq] > 1]
     else:
         folded = [fold_line(line) for line in lines if line.strip() and len(line) <= MAX_RULE_LINE]
     seen: set[str] = set()
