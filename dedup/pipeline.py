@@ -14,6 +14,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from itertools import repeat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,8 +23,6 @@ from dedup.candidates import stream_candidates
 from dedup.cluster import clusters
 from dedup.config import Settings
 from dedup.errors import InputError
-from dedup.explain import explain
-from dedup.index import Index, RefreshStats, with_index
 from dedup.models import Comparison, Pair, Report, Skipped
 from dedup.prepare import PackedBatch, Prepared, prepare_batch, prepare_packed, tokenize_batch, unpack
 from dedup.shingle import U64, Flat, HashSet, ShingleStore, flatten, sorted_unique
@@ -31,6 +30,9 @@ from dedup.sketch import Layout, layout
 from dedup.sources import Source, Text, discover, display_path, read_text
 from dedup.tokens import TokenList
 from dedup.verify import Sketched, measure, sketched, verify
+
+if TYPE_CHECKING:
+    from dedup.index import Index, RefreshStats
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)``; a scan calls it often, so keep it cheap."""
@@ -239,6 +241,9 @@ def with_explanation(
 ) -> Pair:
     """The pair with its explanation attached (aligned, labelled spans, verdict, summary).
     ``tokens``, when given, are the two texts' tokens, computed once for several pairs."""
+    # Imported here: a scan explains in its worker processes, so the parent never needs it.
+    from dedup.explain import explain
+
     explanation = explain(
         pair.a,
         texts[pair.a],
@@ -318,6 +323,8 @@ def scan(
             )
 
     if use_index:
+        from dedup.index import with_index
+
         return with_index(cwd / settings.index, cwd, settings, warn, run)
     return run(None)
 
@@ -516,6 +523,8 @@ def build_index(
         if index.boilerplate_is_stale():
             learn_boilerplate(index, settings)
         return stats, index.count()
+
+    from dedup.index import with_index
 
     return with_index(cwd / settings.index, cwd, settings, warn, run)
 
