@@ -23,6 +23,7 @@ _BUCKET_BITS = 24
 
 _CHUNK = 1 << 22
 _COUNT_CHUNK = 1 << 23
+_COUNT_THREADS = 2
 
 
 def _maybe_frequent(flat: U64, min_docs: int) -> npt.NDArray[np.bool_]:
@@ -80,14 +81,16 @@ def corpus_boilerplate(sequences: Sequence[U64] | Flat, min_docs: int, share: fl
         for c, chunk in enumerate(flat.chunks)
         for lo in range(0, len(chunk), _COUNT_CHUNK)
     ]
-    workers = max(1, min(jobs, len(stretches)))
+    # Every bincount call returns a table of 2**bits counts (128 MB at 2**24), so each thread
+    # holds one while it runs: two threads take most of the gain without multiplying that.
+    workers = max(1, min(jobs, len(stretches), _COUNT_THREADS))
 
     counts = np.zeros(1 << bits, dtype=np.int64)
     adding = Lock()
 
     def count(item: tuple[int, int, U64], table: npt.NDArray[np.int64] = counts) -> None:
         found = np.bincount((item[2] & mask).view(np.int64), minlength=1 << bits)
-        with adding:  # one table for all threads: a table per thread would cost 128 MB each
+        with adding:  # summed into one table, not one more per thread
             np.add(table, found, out=table)
 
     # Occurrences bound documents from above, so no shingle in min_docs documents is dropped here.
@@ -128,7 +131,7 @@ def corpus_boilerplate(sequences: Sequence[U64] | Flat, min_docs: int, share: fl
     involved = np.unique(doc)
     per_doc = np.bincount(doc, minlength=n_docs)
     distinct = np.ones(n_docs, dtype=np.int64)
-    distinct[involved] = [len(sorted_unique(flat.sequence(i))) for i in involved.tolist()]
+    distinct[involved] = [len(sorted_unique(q)) for q in flat.sequences(involved)]
     doc_share = per_doc / distinct
     # Summed in the same order, and so to the same bits, as boilerplate_from_flat does.
     share_sum = np.bincount(np.repeat(np.arange(len(start)), holders), weights=doc_share[doc])

@@ -49,6 +49,13 @@ _MAX_ATTRIBUTION_LINE = 400
 _HAS_KEYWORD = re.compile("|".join(_KEYWORDS)).search
 
 
+def search_fold(text: str) -> str:
+    """``text`` case-folded for the substring checks in front of the patterns: every match of a
+    case-insensitive pattern keeps its key words here. Case folding writes a capital dotted I as
+    "i" plus a combining dot, which the patterns match as a plain "i", so the dot goes."""
+    return text.casefold().replace("\u0307", "")
+
+
 _RARE_KEYWORDS = ("reprinted", "republished", "reposted", "syndicated", "adapted")
 _PHRASES = (
     re.compile(r"source\s*:"),
@@ -76,13 +83,13 @@ def attribution(text: str) -> str | None:
     Moby-Dick was…" names no source). Only short lines holding one of the pattern's key words are
     tried, so a long document costs one lower-casing and a few substring searches.
     """
-    folded = text.casefold()
+    folded = search_fold(text)
     return _attribution_in(text, folded) if _may_attribute(folded) else None
 
 
 def _attribution_in(text: str, folded: str) -> str | None:
     for line in text.splitlines():
-        if len(line) > _MAX_ATTRIBUTION_LINE or not _HAS_KEYWORD(line.casefold()):
+        if len(line) > _MAX_ATTRIBUTION_LINE or not _HAS_KEYWORD(search_fold(line)):
             continue
         match = _ATTRIBUTION.match(line)
         if match and _named(match.group("source").strip()):
@@ -129,7 +136,7 @@ _CAPTION_WORDS = ("photo", "reuters", "getty", "image", "credit", "afp", "shutte
 
 def caption_rule(line: str) -> str | None:
     """Photo captions and credits."""
-    low = line.casefold()
+    low = search_fold(line)
     if not any(word in low for word in _CAPTION_WORDS):
         return None
     match = _CAPTION.search(line)
@@ -180,7 +187,7 @@ def byline_rule(line: str) -> str | None:
         return f"byline '{line.strip()}'"
     if len(line) >= 600:
         return None
-    folded = line.casefold()
+    folded = search_fold(line)
     if not any(word in folded for word in _BIO_WORDS):
         return None
     match = _BIO.search(line)

@@ -150,7 +150,8 @@ def check_batch(
 ) -> tuple[list[Pair], list[str]]:
     """Verify candidate pairs (paths, in path order) on their texts read afresh, and explain those
     that are pairs: a pure task for a worker process. Returns the pairs, and a warning for every
-    document that can no longer be read or no longer has the content it was scanned with."""
+    document that can no longer be read (its pairs are left out) or no longer has the content it
+    was scanned with (its pairs are checked on the content it has now)."""
     needed = sorted({path for pair in candidates for path in pair})
     texts = {path: read_text(sources[path], settings.max_bytes) for path in needed}
     warnings = []
@@ -158,9 +159,11 @@ def check_batch(
     for path, text in texts.items():
         if isinstance(text, Skipped):
             warnings.append(f"{path} could not be read again: {text.reason}; its pairs are left out")
-        elif text.content_hash != content_hashes[path]:
-            warnings.append(f"{path} changed during the scan; its pairs are left out")
         else:
+            if text.content_hash != content_hashes[path]:
+                # Changed while the scan ran, or since an index last read it with the same size
+                # and time: its candidates came from the old text, its figures from the new one.
+                warnings.append(f"{path} changed since it was read; {_CURRENT}")
             readable.append((path, text))
     tokenized = dict(
         zip(
@@ -191,6 +194,8 @@ def check_batch(
             pairs.append(pair)
     return pairs, warnings
 
+
+_CURRENT = "its pairs are checked on its current text"
 
 CHECK_BATCH = 64
 """Candidate pairs per worker task when verifying and explaining."""
@@ -305,7 +310,9 @@ def scan(
 
     def run(index: Index | None) -> Report:
         with (
-            ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(sources) > BATCH else _inline() as pool
+            ProcessPoolExecutor(max_workers=jobs, initializer=gc.enable)
+            if jobs > 1 and len(sources) > BATCH
+            else _inline() as pool
         ):
             return _scan(
                 sources,
@@ -511,7 +518,9 @@ def build_index(
     def run(index: Index) -> tuple[RefreshStats, int]:
         jobs = settings.effective_jobs()
         with (
-            ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(sources) > BATCH else _inline() as pool
+            ProcessPoolExecutor(max_workers=jobs, initializer=gc.enable)
+            if jobs > 1 and len(sources) > BATCH
+            else _inline() as pool
         ):
             stats = index.refresh(
                 sources,

@@ -308,3 +308,12 @@ def test_rule_prefilters_change_no_label(pieces: list[str]) -> None:
         else (f"site badge '{line.strip()}'" if _BADGE.match(line) else None)
     )
     assert builtin_boilerplate_rule(line) == expected_widget
+
+
+def test_prefilters_keep_lines_with_a_dotted_capital_i() -> None:
+    """Case-insensitive patterns match 'İ' as 'i'; the substring checks in front of them must too."""
+    from dedup.label import byline_rule, caption_rule
+
+    assert caption_rule("CREDİT: Jane Doe") == "photo credit 'CREDİT:'"
+    assert byline_rule("She is a staff WRİTER at the paper.") == "author bio ('is a staff WRİTER')"
+    assert attribution("REPRİNTED from The Daily") == "The Daily"

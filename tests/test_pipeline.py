@@ -133,9 +133,9 @@ def test_widely_reprinted_article_is_not_boilerplate(tmp_path: Path) -> None:
     assert len(report.clusters) == 1
 
 
-def test_file_changed_during_the_scan_leaves_its_pairs_out(tmp_path: Path) -> None:
-    """Candidates are verified on texts read again: a file that changed since it was read, or is
-    gone, gives a warning and no pair, never figures mixing two versions."""
+def test_file_changed_or_gone_during_the_scan(tmp_path: Path) -> None:
+    """Candidates are verified on texts read again: a file that is gone gives a warning and no
+    pair; a file whose content changed gives a warning and is checked on its current text."""
     from dedup.pipeline import check_batch
     from dedup.sources import Source
 
@@ -148,12 +148,37 @@ def test_file_changed_during_the_scan_leaves_its_pairs_out(tmp_path: Path) -> No
     empty = np.empty(0, dtype=np.uint64)
     pairs, warnings = check_batch(candidates, sources, hashes, Settings(), empty)
     assert [(p.a, p.b) for p in pairs] == candidates and warnings == []
+    before = pairs[0]
     (tmp_path / "reprint.txt").write_text(CORPUS["reprint"] + "\nA late correction.", encoding="utf-8")
     (tmp_path / "truncated.txt").unlink()
     pairs, warnings = check_batch(candidates, sources, hashes, Settings(), empty)
-    assert pairs == []
+    assert [(p.a, p.b) for p in pairs] == [("orig.txt", "reprint.txt")]
+    assert pairs[0].relation == before.relation and pairs[0].b_in_a < before.b_in_a  # the new text
     assert warnings == [
-        "reprint.txt changed during the scan; its pairs are left out",
+        "reprint.txt changed since it was read; its pairs are checked on its current text",
         "truncated.txt could not be read again: unreadable (No such file or directory);"
         " its pairs are left out",
     ]
+
+
+def test_index_record_stale_behind_same_size_and_time_keeps_its_pairs(tmp_path: Path) -> None:
+    """An edit that keeps a file's size and modification time is invisible to the index; the
+    pair is still reported (checked on the current text), with a warning."""
+    import os
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in CORPUS.items():
+        (corpus / f"{name}.txt").write_text(text, encoding="utf-8")
+    plain = scan([corpus], Settings(jobs=1), cwd=tmp_path)
+    indexed = scan([corpus], Settings(jobs=1), cwd=tmp_path, use_index=True)
+    assert indexed.pairs == plain.pairs
+    target = corpus / "reprint.txt"
+    stat = target.stat()
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text.replace("Reprinted", "REPRINTED"), encoding="utf-8")
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    warned: list[str] = []
+    again = scan([corpus], Settings(jobs=1), cwd=tmp_path, use_index=True, warn=warned.append)
+    assert {(p.a, p.b) for p in again.pairs} == {(p.a, p.b) for p in plain.pairs}
+    assert any("reprint.txt changed since it was read" in w for w in warned)

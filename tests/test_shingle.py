@@ -201,3 +201,20 @@ def test_fmix64_in_place_equals_fmix64() -> None:
 
     values = np.random.default_rng(3).integers(0, 2**64, size=1000, dtype=np.uint64)
     assert np.array_equal(fmix64_in_place(values.copy()), fmix64(values))
+
+
+def test_flatten_copies_many_small_pieces_but_not_large_ones() -> None:
+    """Thousands of small arrays (as read from an index) are laid end to end in a store; a few
+    dozen large ones (batches of long documents) are worked on where they are, never copied."""
+    from dedup.shingle import flatten
+
+    rng = np.random.default_rng(5)
+    small = [rng.integers(0, 2**64, size=50, dtype=np.uint64) for _ in range(2000)]
+    flat = flatten(small)
+    assert len(flat.chunks) == 1
+    assert np.array_equal(np.concatenate(flat.chunks), np.concatenate(small))
+    large = [rng.integers(0, 2**64, size=70_000, dtype=np.uint64) for _ in range(20)]
+    flat = flatten(large)
+    assert len(flat.chunks) == 20
+    assert all(np.shares_memory(chunk, own) for chunk, own in zip(flat.chunks, large, strict=True))
+    assert all(np.array_equal(flat.sequence(i), large[i]) for i in range(20))
