@@ -22,7 +22,6 @@ U32 = npt.NDArray[np.uint32]
 I64 = npt.NDArray[np.int64]
 
 MINHASH_SCHEME = "affine32"
-_CHUNK = 1 << 22  # shingles per stretch: 16 MiB of uint32 per working vector
 
 
 @lru_cache(maxsize=8)
