@@ -140,6 +140,9 @@ def find_pairs(
     return pairs, boiler
 
 
+_CURRENT = "its pairs are checked on its current text"
+
+
 def check_batch(
     candidates: Sequence[tuple[str, str]],
     sources: Mapping[str, Source],
@@ -195,8 +198,6 @@ def check_batch(
     return pairs, warnings
 
 
-_CURRENT = "its pairs are checked on its current text"
-
 CHECK_BATCH = 64
 """Candidate pairs per worker task when verifying and explaining."""
 
@@ -218,8 +219,8 @@ def check_all(
     tasks = [{path: sources[path] for path in need} for need in needs]
     hashes = [{path: content_hashes[path] for path in need} for need in needs]
     args = (batches, tasks, hashes, repeat(settings), repeat(boilerplate), repeat(explain_spans))
-    use_pool = pool is not None and len(batches) > 1
-    results = pool.map(check_batch, *args) if pool is not None and use_pool else map(check_batch, *args)
+    run = pool.map if pool is not None and len(batches) > 1 else map
+    results = run(check_batch, *args)
     pairs: list[Pair] = []
     warnings: list[str] = []
     for done, (found, warned) in enumerate(results, start=1):

@@ -317,3 +317,40 @@ def test_prefilters_keep_lines_with_a_dotted_capital_i() -> None:
     assert caption_rule("CREDİT: Jane Doe") == "photo credit 'CREDİT:'"
     assert byline_rule("She is a staff WRİTER at the paper.") == "author bio ('is a staff WRİTER')"
     assert attribution("REPRİNTED from The Daily") == "The Daily"
+
+
+def test_prefilters_agree_with_the_patterns_on_lines_that_match() -> None:
+    """Every combination of lead, key phrase, preposition, source and case: the prefiltered rules
+    give what the plain patterns give, and most combinations do match (so the check has teeth)."""
+    import itertools
+
+    from dedup.label import _BADGE, BUILTIN_BOILERPLATE, _attribution_in, builtin_boilerplate_rule
+
+    leads = ["", "* ", "— ", "This article was ", "This story ", "Note: "]
+    phrases = [
+        "Reprinted", "republished", "REPOSTED", "Syndicated", "adapted", "originally appeared",
+        "First published", "Originally ran", "Source:", "first  posted",
+    ]  # fmt: skip
+    preps = ["from", "by", "in", "on", "with permission from", "courtesy of", ""]
+    names = ["The Algemeiner", "Daily News.", "1851, a year", "X"]
+    found = 0
+    for lead, phrase, prep, name, upper in itertools.product(leads, phrases, preps, names, (0, 1)):
+        line = f"{lead}{phrase} {prep} {name}"
+        text = f"Body text here.\n{line.upper() if upper else line}\nMore text."
+        got = attribution(text)
+        assert got == _attribution_in(text, text.casefold())
+        found += got is not None
+    assert found > 300
+    widgets = 0
+    decorations = ("", "»", " ...", "!!", "- ")
+    for widget, deco, upper in itertools.product(sorted(BUILTIN_BOILERPLATE), decorations, (0, 1)):
+        for plain in (f"{deco}{widget}{deco}", f"{widget}{deco} and more words in this longer line"):
+            line = plain.upper() if upper else plain
+            expected = (
+                f"site widget '{line.strip()}'"
+                if fold_line(line) in BUILTIN_BOILERPLATE
+                else (f"site badge '{line.strip()}'" if _BADGE.match(line) else None)
+            )
+            assert builtin_boilerplate_rule(line) == expected
+            widgets += expected is not None
+    assert widgets >= 2 * len(BUILTIN_BOILERPLATE) * 5
