@@ -2,8 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
+from typing import Any, Literal, TypeVar
+
+_T = TypeVar("_T")
+
+
+def _pickled_by_fields(cls: type[_T]) -> type[_T]:
+    """Pickle instances as a call of ``cls`` with their fields in order. A scan sends every pair's
+    explanation from a worker process, and the default protocol of slotted dataclasses sets each
+    field from Python on loading: this is several times faster both ways (measured: 20 against
+    70 microseconds to load an explained pair)."""
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+    get = attrgetter(*names)
+
+    def __reduce__(self: _T) -> tuple[type[_T], tuple[Any, ...]]:
+        return cls, get(self)
+
+    cls.__reduce__ = __reduce__  # type: ignore[assignment,method-assign]
+    return cls
+
 
 Relation = Literal["identical", "near-duplicate", "contained", "overlap"]
 RELATIONS: tuple[Relation, ...] = ("identical", "near-duplicate", "contained", "overlap")
@@ -40,6 +59,7 @@ class Skipped:
     reason: str
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class SpanEdit:
     """A small difference inside a shared span, as character ranges in both documents."""
@@ -50,6 +70,7 @@ class SpanEdit:
     b_end: int
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Span:
     """A character range ``[start, end)`` of one document; the spans of a document tile it."""
@@ -70,6 +91,7 @@ class Span:
     edits: tuple[SpanEdit, ...] = ()
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """Which document of a pair looks like the source, and why. Never more than a guess."""
@@ -78,6 +100,7 @@ class Verdict:
     reasons: tuple[str, ...]
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Explanation:
     """Shared and divergent spans of both documents of a pair, the verdict, a one-line summary."""
@@ -88,6 +111,7 @@ class Explanation:
     summary: str
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Pair:
     """A verified pair of documents; every number is exact, computed on shingle sets."""

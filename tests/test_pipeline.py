@@ -182,3 +182,17 @@ def test_index_record_stale_behind_same_size_and_time_keeps_its_pairs(tmp_path: 
     again = scan([corpus], Settings(jobs=1), cwd=tmp_path, use_index=True, warn=warned.append)
     assert {(p.a, p.b) for p in again.pairs} == {(p.a, p.b) for p in plain.pairs}
     assert any("reprint.txt changed since it was read" in w for w in warned)
+
+
+def test_explained_pairs_survive_the_trip_between_processes() -> None:
+    # Workers send explained pairs to the parent by pickling; the records pickle as constructor
+    # calls, so a field out of order would come back in the wrong place.
+    import pickle
+
+    samples = Path(__file__).parent.parent / "samples"
+    report = scan([samples], Settings(jobs=1))
+    pairs = [p for p in report.pairs if p.explanation is not None]
+    assert pairs and any(s.edits for p in pairs for s in p.explanation.spans_a)  # type: ignore[union-attr]
+    back = pickle.loads(pickle.dumps(pairs, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == pairs
+    assert [p.explanation for p in back] == [p.explanation for p in pairs]
