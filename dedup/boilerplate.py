@@ -73,7 +73,10 @@ def corpus_boilerplate(sequences: Sequence[U64] | Flat, min_docs: int, share: fl
     total = int(flat.lengths.sum())
     if n_docs < min_docs or total == 0:
         return np.empty(0, dtype=np.uint64)
-    bits = min(_BUCKET_BITS, max(16, total.bit_length()))
+    # Two to four occurrences per bucket: few false survivors, and a table small enough that
+    # zeroing and touching its pages does not cost more than the counting (measured at 10,000
+    # documents: 0.06 s against 0.08 to 0.18 s with one bucket per occurrence).
+    bits = min(_BUCKET_BITS, max(16, total.bit_length() - 2))
     mask = np.uint64((1 << bits) - 1)
     # Whole store chunks: each call's table of counts costs as much as counting 16M values.
     stretches = [
