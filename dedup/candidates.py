@@ -8,14 +8,14 @@ any band agree. A test checks the pairs against datasketch's own index on the sa
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
 from dedup.errors import ConfigError
-from dedup.shingle import fmix64, fmix64_in_place, sorted_unique
+from dedup.shingle import fmix64, fmix64_in_place, member, sorted_unique
 from dedup.sketch import Layout, Windows, permutations, window_columns
 
 I32 = npt.NDArray[np.int32]
@@ -68,6 +68,8 @@ class Candidates:
 
     pairs: I32
     oversized_buckets: int
+    bands: I32 = field(default_factory=lambda: np.empty(0, np.int32))
+    """In how many bands each pair met (from the band-by-band search only)."""
 
 
 def band_keys(signatures: npt.NDArray[np.uint32], band: int, rows: int) -> npt.NDArray[np.uint64]:
@@ -114,13 +116,61 @@ def stream_candidates(lay: Layout, threshold: float, num_perm: int, seed: int, j
             results = list(pool.map(one_band, range(bands)))
     else:
         results = [one_band(band) for band in range(bands)]
-    found = [codes for codes, _ in results if len(codes)]
+    # Each band's codes are distinct, so a code's repeats count the bands its pair met in.
+    found = [sorted_unique(codes) for codes, _ in results if len(codes)]
     oversized = sum(big for _, big in results)
     if not found:
         return Candidates(np.empty((0, 2), np.int32), oversized)
-    codes = sorted_unique(np.concatenate(found))
+    every = np.sort(np.concatenate(found))
+    start = np.flatnonzero(np.concatenate(([True], every[1:] != every[:-1])))
+    codes = every[start]
     pairs = np.stack([codes >> 32, codes & 0xFFFFFFFF], axis=1).astype(np.int32)
-    return Candidates(pairs, oversized)
+    return Candidates(pairs, oversized, np.diff(np.append(start, len(every))).astype(np.int32))
+
+
+def sharing(lay: Layout, pairs: I32) -> npt.NDArray[np.bool_]:
+    """For each pair of sequences of ``lay`` (by position), whether some value of one stands in
+    the other with the same check (``Layout.checks``). False proves that the two share no
+    shingle; True may be two different shingles alike in those 40 bits."""
+    n_long = len(lay.first)
+    long_of, short_of = lay.sequence[:n_long], lay.sequence[n_long:]
+    short_end = np.append(lay.short_start[1:], len(lay.short))
+    # Where each document's windows stand, found for all at once (and in the windows' own dtype,
+    # which spares numpy a converted copy of the whole array per search).
+    needed = np.unique(pairs).astype(lay.sequence.dtype)
+    found = zip(
+        np.searchsorted(long_of, needed, side="left").tolist(),
+        np.searchsorted(long_of, needed, side="right").tolist(),
+        np.searchsorted(short_of, needed).tolist(),
+        strict=True,
+    )
+    where = dict(zip(needed.tolist(), found, strict=True))
+
+    def values(position: int) -> npt.NDArray[np.uint64]:
+        lo, hi, at = where[position]
+        if hi > lo:
+            # Its windows are consecutive, each starting one block after the one before.
+            cols = slice(int(lay.first[lo]), int(lay.first[hi - 1]) + 2)
+            value, check = lay.blocks[:, cols], lay.checks[:, cols]
+        else:
+            if at == len(short_of) or short_of[at] != position:
+                return np.empty(0, np.uint64)
+            stretch = slice(int(lay.short_start[at]), int(short_end[at]))
+            value, check = lay.short[stretch], lay.short_checks[stretch]
+        joined = value.astype(np.uint64).ravel()
+        np.left_shift(joined, np.uint64(8), out=joined)
+        np.bitwise_or(joined, check.ravel(), out=joined, casting="unsafe")
+        return sorted_unique(joined)
+
+    out = np.zeros(len(pairs), dtype=bool)
+    last, last_values = -1, np.empty(0, np.uint64)
+    for n, (i, j) in enumerate(pairs.tolist()):
+        if i != last:  # pairs come sorted, so one document's pairs follow each other
+            last, last_values = i, values(i)
+        other = values(j)
+        small, large = (last_values, other) if len(last_values) <= len(other) else (other, last_values)
+        out[n] = bool(member(small, large).any())
+    return out
 
 
 def candidate_pairs(windows: Windows, threshold: float, num_perm: int) -> Candidates:

@@ -19,6 +19,7 @@ import numpy.typing as npt
 from dedup.shingle import U64, Flat, HashSet, flatten, mix_in_place
 
 U32 = npt.NDArray[np.uint32]
+U8 = npt.NDArray[np.uint8]
 I64 = npt.NDArray[np.int64]
 
 MINHASH_SCHEME = "affine32"
@@ -92,6 +93,12 @@ class Layout:
     """The document of each window."""
     sequence: npt.NDArray[np.int32]
     """The position, among the sequences given, of each window's sequence."""
+    checks: U8
+    """Beside each value of ``blocks``, 8 more bits of the same shingle's hash (bits 32 to 39),
+    which datasketch never sees: two shingles whose 32-bit values agree but whose checks differ are
+    different shingles (see ``candidates.stream_candidates``)."""
+    short_checks: U8
+    """The same beside each value of ``short``."""
 
 
 _PIECE = 1 << 21
@@ -141,8 +148,11 @@ def layout(
     short_lengths = lengths[short]
     short_base = np.cumsum(np.where(short, lengths, 0)) - np.where(short, lengths, 0)
     blocks = np.empty((half, n_blocks), dtype=np.uint32)
+    checks = np.empty((half, n_blocks), dtype=np.uint8)
     short_values = np.empty(int(short_lengths.sum()), dtype=np.uint32)
+    short_checks = np.empty(len(short_values), dtype=np.uint8)
     flat_blocks = blocks.reshape(-1)
+    flat_checks = checks.reshape(-1)
 
     def fill(c: int) -> None:
         # Each document's values go to its own blocks, so chunks can be filled side by side.
@@ -162,6 +172,7 @@ def layout(
             stop = max(int(np.searchsorted(doc_end, at + _PIECE, side="right")), lo_doc + 1)
             end = int(doc_end[stop - 1])
             values = _fmix32_in_place(kept[at:end].astype(np.uint32))
+            check = (kept[at:end] >> np.uint64(32)).astype(np.uint8)
             which = np.arange(d0 + lo_doc, d0 + stop)
             counts = lengths[which]
             doc_of = np.repeat(which, counts)
@@ -170,8 +181,11 @@ def layout(
             o = offset[is_long]
             target = (o % half) * n_blocks + block_base[doc_of[is_long]] + o // half
             flat_blocks[target] = values[is_long]
+            flat_checks[target] = check[is_long]
             is_short = ~is_long
-            short_values[short_base[doc_of[is_short]] + offset[is_short]] = values[is_short]
+            short_target = short_base[doc_of[is_short]] + offset[is_short]
+            short_values[short_target] = values[is_short]
+            short_checks[short_target] = check[is_short]
             at = end
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -186,6 +200,7 @@ def layout(
         rows += np.repeat(tail[ragged], missing)
         cols = np.repeat(last, missing)
         blocks[rows, cols] = blocks[0, cols]
+        checks[rows, cols] = checks[0, cols]
     ids = np.asarray(doc_ids, dtype=np.int32)
     windows_of = np.maximum(nblocks - 1, 0)
     is_last = np.zeros(n_blocks, dtype=bool)
@@ -199,6 +214,8 @@ def layout(
         np.cumsum(short_lengths) - short_lengths,
         np.concatenate((np.repeat(ids, windows_of), ids[short])),
         np.concatenate((np.repeat(positions, windows_of), positions[short])),
+        checks,
+        short_checks,
     )
 
 

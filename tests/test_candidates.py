@@ -207,3 +207,61 @@ def test_bucket_size_counts_documents_not_windows() -> None:
     out = candidate_pairs(Windows(sigs, doc), threshold, num_perm)
     assert out.pairs.tolist() == [[0, 1]]
     assert out.oversized_buckets == 0
+
+
+def _band_count_by_hand(windows: Windows, threshold: float, num_perm: int) -> dict[tuple[int, int], int]:
+    bands, rows = lsh_params(threshold, num_perm)
+    count: dict[tuple[int, int], int] = {}
+    doc = windows.doc.tolist()
+    for band in range(bands):
+        keys = band_keys(windows.signatures, band, rows).tolist()
+        met = set()
+        for i in range(len(keys)):
+            for j in range(i + 1, len(keys)):
+                if keys[i] == keys[j] and doc[i] != doc[j]:
+                    met.add((min(doc[i], doc[j]), max(doc[i], doc[j])))
+        for pair in met:
+            count[pair] = count.get(pair, 0) + 1
+    return count
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_stream_finds_the_pairs_and_counts_the_bands_they_met_in(seed: int) -> None:
+    from dedup.candidates import stream_candidates
+    from dedup.sketch import layout
+
+    docs = _corpus(seed)
+    seqs = [shingle_hashes(word_hashes(d), K) for d in docs]
+    threshold, num_perm = 0.25, 32
+    found = stream_candidates(layout(seqs, range(len(seqs)), WINDOW), threshold, num_perm, SEED)
+    by_hand = _band_count_by_hand(
+        window_signatures(seqs, list(range(len(seqs))), WINDOW, num_perm, SEED), threshold, num_perm
+    )
+    assert dict(zip(map(tuple, found.pairs.tolist()), found.bands.tolist(), strict=True)) == by_hand
+    assert max(by_hand.values()) > 2  # pairs sharing a passage meet in many bands
+
+
+def _colliding(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Other shingles with the same low 32 bits (what datasketch sees) and other checks (bits 32-39)."""
+    flip = rng.integers(1, 256, size=len(values), dtype=np.uint64) << np.uint64(32)
+    return values ^ flip
+
+
+def test_sharing_tells_shingles_alike_in_32_bits_apart() -> None:
+    from dedup.candidates import sharing
+    from dedup.sketch import layout
+
+    rng = np.random.default_rng(5)
+    a = rng.integers(0, 2**64, size=200, dtype=np.uint64)
+    stranger = rng.integers(0, 2**64, size=150, dtype=np.uint64)
+    twin = _colliding(a, rng)  # the same 32-bit values throughout, not one shingle in common
+    one_shared = np.concatenate((stranger[:100], a[150:151]))
+    short_twin = _colliding(a[:12], rng)  # a sequence shorter than a window
+    short_shared = a[5:15].copy()
+    seqs = [a, twin, stranger, one_shared, short_twin, short_shared]
+    lay = layout(seqs, range(len(seqs)), WINDOW)
+    pairs = np.array([(0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (1, 2), (4, 5)], dtype=np.int32)
+    assert sharing(lay, pairs).tolist() == [False, False, True, False, True, False, False]
+    # datasketch, seeing only the 32-bit values, takes a and its twin for the same text.
+    windows = window_signatures(seqs, list(range(len(seqs))), WINDOW, 32, SEED)
+    assert (0, 1) in _pairs(windows, 0.25, 32)

@@ -196,3 +196,28 @@ def test_explained_pairs_survive_the_trip_between_processes() -> None:
     back = pickle.loads(pickle.dumps(pairs, protocol=pickle.HIGHEST_PROTOCOL))
     assert back == pairs
     assert [p.explanation for p in back] == [p.explanation for p in pairs]
+
+
+def test_candidates_that_share_no_shingle_are_dropped_and_counted(monkeypatch: object) -> None:
+    import pytest
+
+    import dedup.pipeline as pipeline
+    from dedup.sketch import layout
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 2**64, size=300, dtype=np.uint64)
+    twin = a ^ (rng.integers(1, 256, size=300, dtype=np.uint64) << np.uint64(32))  # alike in 32 bits only
+    copy = np.concatenate((rng.integers(0, 2**64, size=50, dtype=np.uint64), a[:200]))
+    seqs = [a, twin, copy]
+    lay = layout(seqs, range(3), 20)
+    text_hashes = ["a", "twin", "copy"]
+    # The twin meets ``a`` in every band, so by default it is not even looked at.
+    stats: dict[str, int] = {}
+    assert pipeline.candidates_of(lay, text_hashes, Settings(), stats) == [(0, 1), (0, 2), (1, 2)]
+    assert stats["candidates_sharing_nothing"] == 0
+    monkeypatch.setattr(pipeline, "FEW_BANDS", 32)
+    stats = {}
+    assert pipeline.candidates_of(lay, text_hashes, Settings(), stats) == [(0, 2)]
+    assert stats["candidates_sharing_nothing"] == 2
+    assert stats["candidates"] == 3

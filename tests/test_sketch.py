@@ -288,8 +288,34 @@ def test_layout_in_a_store_with_boilerplate_left_out(
     assert got.doc.tolist() == want.doc.tolist()
     assert got.sequence.tolist() == want.sequence.tolist()
     assert np.array_equal(window_minima(got, a, b), window_minima(want, a, b))
+    assert np.array_equal(got.checks, want.checks)
+    assert np.array_equal(got.short_checks, want.short_checks)
     # Consuming the sequences while laying them out changes nothing but frees them.
     flat = flatten(stored)
     consumed = layout(flat, ids, window, leave_out, jobs, release=True)
     assert all(len(chunk) == 0 for chunk in flat.chunks)
     assert np.array_equal(window_minima(consumed, a, b), window_minima(want, a, b))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lengths=st.lists(st.integers(min_value=0, max_value=70), min_size=1, max_size=8),
+    window=st.sampled_from([2, 5, 10, 20]),
+    data_seed=st.integers(min_value=0, max_value=2**32 - 1),
+)
+def test_each_value_has_its_shingles_check_beside_it(lengths: list[int], window: int, data_seed: int) -> None:
+    """Beside every laid-out value stand bits 32 to 39 of the same shingle, padding included."""
+    from dedup.sketch import layout
+
+    rng = np.random.default_rng(data_seed)
+    arrays = [rng.integers(0, 2**64, size=n, dtype=np.uint64) for n in lengths]
+    lay = layout(arrays, list(range(len(arrays))), window)
+    check_of = {
+        int(fmix32(np.array([v & 0xFFFFFFFF], np.uint32))[0]): (int(v) >> 32) & 0xFF
+        for a in arrays
+        for v in a
+    }
+    for values, checks in ((lay.blocks, lay.checks), (lay.short, lay.short_checks)):
+        assert values.shape == checks.shape
+        for value, check in zip(values.ravel().tolist(), checks.ravel().tolist(), strict=True):
+            assert check_of[value] == check
