@@ -81,18 +81,22 @@ def fmix64(values: U64) -> U64:
     return out
 
 
-def fmix64_in_place(h: U64) -> U64:
-    """:func:`fmix64` overwriting ``h``, with one temporary instead of one per operation."""
-    return mix_in_place(h, (33, 33, 33), (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53))
+def fmix64_in_place(h: U64, tmp: U64 | None = None) -> U64:
+    """:func:`fmix64` overwriting ``h``, with one temporary instead of one per operation (``tmp``,
+    as long as ``h``, when given)."""
+    return mix_in_place(h, (33, 33, 33), (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53), tmp)
 
 
 def mix_in_place(
-    h: npt.NDArray[Any], shifts: tuple[int, int, int], factors: tuple[int, int]
+    h: npt.NDArray[Any],
+    shifts: tuple[int, int, int],
+    factors: tuple[int, int],
+    tmp: npt.NDArray[Any] | None = None,
 ) -> npt.NDArray[Any]:
     """A MurmurHash3 finalizer (xor-shift, multiply, xor-shift, multiply, xor-shift) overwriting
-    ``h``, in ``h``'s own unsigned type, with one temporary."""
+    ``h``, in ``h``'s own unsigned type, with one temporary (``tmp`` when given)."""
     kind = h.dtype.type
-    tmp = np.right_shift(h, kind(shifts[0]))
+    tmp = np.right_shift(h, kind(shifts[0]), out=tmp)
     np.bitwise_xor(h, tmp, out=h)
     np.multiply(h, kind(factors[0]), out=h)
     np.right_shift(h, kind(shifts[1]), out=tmp)

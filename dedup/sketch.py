@@ -101,8 +101,10 @@ class Layout:
     """The same beside each value of ``short``."""
 
 
-_PIECE = 1 << 21
-"""Shingles handled at a time while laying out: bounds the index arrays' memory."""
+_PIECE = 1 << 16
+"""Shingles handled at a time while laying out. Small, so that the temporaries of one piece are
+the memory the next piece reuses: fresh memory for every piece of 2**21 shingles cost more time
+in the kernel than the work (measured at 10,000 documents: 0.58 s against 0.12 s, first call)."""
 _CACHE = 1 << 16
 """Values permuted at a time: working vectors that stay in the processor's cache."""
 
@@ -236,6 +238,21 @@ def window_columns(lay: Layout, a: U32, b: U32) -> list[U32]:
     return out
 
 
+def window_column_into(lay: Layout, a: np.uint32, b: np.uint32, out: U32, block: U32, gathered: U32) -> U32:
+    """One column of :func:`window_columns`, written into ``out`` (as long as the windows), with
+    ``block`` (as long as the blocks) and ``gathered`` (as long as the long windows) as working
+    memory: the band-by-band search reuses the same arrays for every band."""
+    minima = _block_minima(lay.blocks, a, b, block)
+    n_long = len(lay.first)
+    np.take(minima, lay.first, out=gathered, mode="clip")
+    # Window w is blocks first[w] and first[w] + 1; shifting the array by one reads the second.
+    # (The indices are in range: "clip" only spares the buffered copy that checking them costs.)
+    np.take(minima[1:], lay.first, out=out[:n_long], mode="clip")
+    np.minimum(out[:n_long], gathered, out=out[:n_long])
+    out[n_long:] = _short_minima(lay.short, lay.short_start, a, b)
+    return out
+
+
 def window_signatures(
     sequences: Sequence[U64], doc_ids: Sequence[int], window: int, num_perm: int, seed: int
 ) -> Windows:
@@ -255,14 +272,15 @@ def window_signatures(
     return Windows(np.ascontiguousarray(sig[order]), lay.doc[order])
 
 
-def _block_minima(blocks: U32, a: np.uint32, b: np.uint32) -> U32:
-    """The minimum of ``a * h + b mod 2**32`` down each column of ``blocks``.
+def _block_minima(blocks: U32, a: np.uint32, b: np.uint32, out: U32 | None = None) -> U32:
+    """The minimum of ``a * h + b mod 2**32`` down each column of ``blocks`` (into ``out``).
 
     A stretch of columns at a time, small enough to stay in cache: the permuting and the minimum
     both run over long contiguous vectors.
     """
     rows, n = blocks.shape
-    out = np.empty(n, dtype=np.uint32)
+    if out is None:
+        out = np.empty(n, dtype=np.uint32)
     step = max(1, _CACHE // max(1, rows))
     work = np.empty((rows, min(step, n)), dtype=np.uint32)
     for lo in range(0, n, step):
