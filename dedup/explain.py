@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 import numpy as np
-import numpy.typing as npt
 
 from dedup.align import Edit, Match, align_hashes, mark_moved, segments, token_ends, token_starts
 from dedup.label import (
@@ -41,20 +40,22 @@ def preview(text: str, limit: int = PREVIEW) -> str:
 def boilerplate_predicate(boilerplate: U64 | HashSet, k: int, tokens: TokenList) -> LinePredicate:
     """Whether a line of the text ``tokens`` came from is mostly made of the corpus's boilerplate
     shingles: at least half of the shingles that lie within the line."""
-    mask: npt.NDArray[np.bool_] | None = None
+    before: list[int] | None = None
 
     def check(line: str, start: int) -> bool:
-        nonlocal mask
+        nonlocal before
         lo = bisect_left(tokens.starts, start)
         hi = bisect_left(tokens.starts, start + len(line))
         # Boilerplate lines are short; a long line that holds some is not itself boilerplate.
         if hi - lo < k or hi - lo > 60 or not len(boilerplate):
             return False
-        if mask is None:
-            # Shingles within a line are the text's own shingles there, so one lookup serves all lines.
+        if before is None:
+            # Shingles within a line are the text's own shingles there, so one lookup serves all
+            # lines; counted up front, each line's count is a difference of two.
             mask = contains(shingle_hashes(tokens.hashes, k), boilerplate)
+            before = [0, *np.cumsum(mask).tolist()]
         inside = hi - lo - k + 1
-        return 2 * int(np.count_nonzero(mask[lo : lo + inside])) >= inside
+        return 2 * (before[lo + inside] - before[lo]) >= inside
 
     return check
 
