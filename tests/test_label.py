@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.label import (
@@ -354,3 +354,46 @@ def test_prefilters_agree_with_the_patterns_on_lines_that_match() -> None:
             assert builtin_boilerplate_rule(line) == expected
             widgets += expected is not None
     assert widgets >= 2 * len(BUILTIN_BOILERPLATE) * 5
+
+
+_LINES = (
+    "Reprinted from The Algemeiner\n",
+    "This article originally appeared in Foreign Policy.\n",
+    "Source: Reuters\n",
+    "(AP Photo/Jane Roe)\n",
+    "A man walks past a mural. Photo: Getty Images\n",
+    "March 3, 2024\n",
+    "Updated 2024-03-03 10:15 EST\n",
+    "By Jane Doe\n",
+    "Jane Doe has covered energy for 20 years.\n",
+    "She is a staff writer for the Times.\n",
+    "Leave a comment\n",
+    "Powered by WordPress\n",
+    "RELATED:\n",
+    "The talks resumed on Friday after a week of delays.\n",
+    "İSTANBUL (Reuters) — Officials said on Friday that the talks would resume.\n",
+    "Straße closed; 12 people were evacuated.\n",
+    "\n",
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_LINES) | st.text(max_size=60).map(lambda t: t + "\n"), max_size=12))
+def test_range_rules_change_no_line_label(lines: list[str]) -> None:
+    """Skipping, for a whole range, the rules whose key words it lacks labels every line of it
+    as the full rules do."""
+    from dedup.label import range_rules
+
+    text = "".join(lines)
+    instead = range_rules(text)
+    for line in lines:
+        assert classify_line(line, instead) == classify_line(line)
+
+
+def test_range_rules_skip_only_what_is_absent() -> None:
+    from dedup.label import attribution_rule, byline_rule, caption_rule, dateline_rule, range_rules
+
+    plain = range_rules("The talks resumed on Friday after a week of delays.\n")
+    assert plain[attribution_rule] is None and plain[caption_rule] is None
+    assert plain[dateline_rule] is None and plain[byline_rule] is not None  # names still checked
+    assert range_rules("Reprinted from X. Photo: AP. March 3, 2024. She is a staff writer.\n") == {}
