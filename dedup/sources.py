@@ -78,6 +78,11 @@ def discover(paths: Sequence[str], settings: Settings, cwd: Path) -> list[Source
                 found.setdefault(os.path.realpath(absolute), Source(Path(absolute), display_path(given)))
             continue
         real_root = os.path.realpath(absolute)
+        # Names from a folder listing hold no separator, '.' or '..', so below the given folder a
+        # display path is the folder's own, normalised once, joined with the relative path.
+        shown = display_path(given)
+        shown_prefix = "" if shown == "." else shown if shown.endswith("/") else shown + "/"
+        real_prefix = real_root if real_root.endswith(os.sep) else real_root + os.sep
         stack = [""]
         while stack:
             rel_dir = stack.pop()
@@ -100,9 +105,8 @@ def discover(paths: Sequence[str], settings: Settings, cwd: Path) -> list[Source
                 except OSError:
                     continue
                 if include(rel) and not exclude(rel):
-                    found.setdefault(
-                        os.path.join(real_root, rel), Source(entry.path, display_path(given, rel))
-                    )
+                    key = real_prefix + (rel if os.sep == "/" else rel.replace("/", os.sep))
+                    found.setdefault(key, Source(entry.path, shown_prefix + rel))
     return sorted(found.values(), key=lambda src: src.display)
 
 
