@@ -97,6 +97,7 @@ def test_display_paths_as_the_user_typed_them(corpus: Path) -> None:
     assert _displays(discover(["corpus/sub"], Settings(), cwd))[0] == "corpus/sub/a.txt"
     assert _displays(discover(["./corpus/sub/"], Settings(), cwd))[0] == "corpus/sub/a.txt"
     assert _displays(discover(["."], Settings(), corpus / "sub"))[0] == "a.txt"
+    assert _displays(discover(["corpus/drafts/../sub//"], Settings(), cwd))[0] == "corpus/sub/a.txt"
     inner = discover(["../sub/deeper"], Settings(), corpus / "drafts")
     assert _displays(inner) == ["../sub/deeper/z.rst"]
     absolute = discover([str(corpus / "sub" / "deeper")], Settings(), Path("/"))
