@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from threading import local
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -104,8 +105,7 @@ def stream_candidates(lay: Layout, threshold: float, num_perm: int, seed: int, j
     """
     bands, rows = lsh_params(threshold, num_perm)
     a, b = permutations(num_perm, seed)
-    doc = lay.doc.astype(np.int64)
-    doc_bits = doc.astype(np.uint64)
+    doc = lay.doc
     n_blocks, n_long, n = lay.blocks.shape[1], len(lay.first), len(doc)
     buffers = local()
 
@@ -115,7 +115,7 @@ def stream_candidates(lay: Layout, threshold: float, num_perm: int, seed: int, j
             return _bucket_pairs(column_keys(window_columns(lay, a[cols], b[cols])), doc)
         work = getattr(buffers, "work", None)
         if work is None:
-            work = buffers.work = _Buffers(n, doc_bits, n_blocks)
+            work = buffers.work = _Buffers(n, n_blocks)
         halves = work.step.view(np.uint32)
         columns = (halves[:n], halves[n:])
         gathered = work.key.view(np.uint32)[:n_long]
@@ -221,11 +221,7 @@ class _Buffers:
     them cost more time in the kernel than the work (measured at 100,000 documents: 2.3 s with
     0.7 s in the kernel, against 1.9 s with 0.3 s). 22 bytes a window in all."""
 
-    def __init__(
-        self, n: int, doc: npt.NDArray[np.uint64] | None = None, n_blocks: int | None = None
-    ) -> None:
-        self.doc = doc
-        """The windows' documents, as the low bits of packed keys (shared by all threads)."""
+    def __init__(self, n: int, n_blocks: int | None = None) -> None:
         self.step = np.empty(n, dtype=np.uint64)
         """Also the band's two columns of minima, as 32-bit halves, until its keys are made."""
         self.repeats = np.empty(max(0, n - 1), dtype=bool)
@@ -237,7 +233,7 @@ class _Buffers:
 
 
 def _bucket_pairs(
-    keys: npt.NDArray[np.uint64], doc: npt.NDArray[np.int64], work: _Buffers | None = None
+    keys: npt.NDArray[np.uint64], doc: npt.NDArray[np.integer[Any]], work: _Buffers | None = None
 ) -> tuple[npt.NDArray[np.int64], int]:
     """Pair codes ``lo << 32 | hi`` of documents sharing a key, and the number of buckets skipped.
     With ``work``, ``keys`` is overwritten and the buffers serve for the temporaries."""
@@ -250,7 +246,8 @@ def _bucket_pairs(
             packed = keys & ~_DOC_MASK
         else:
             packed = np.bitwise_and(keys, ~_DOC_MASK, out=keys)
-        np.bitwise_or(packed, doc.astype(np.uint64) if work.doc is None else work.doc, out=packed)
+        # Cast a stretch at a time inside the ufunc, not into a copy of the whole column.
+        np.bitwise_or(packed, doc, out=packed, dtype=np.uint64, casting="unsafe")
         packed.sort()
         if len(packed) < 2:
             return np.empty(0, np.int64), 0
@@ -270,7 +267,7 @@ def _bucket_pairs(
         k, d = packed & ~_DOC_MASK, (packed & _DOC_MASK).astype(np.int64)
     else:
         order = np.lexsort((doc, keys))
-        k, d = keys[order], doc[order]
+        k, d = keys[order], doc[order].astype(np.int64)
         keep = np.ones(len(k), dtype=bool)
         keep[1:] = (k[1:] != k[:-1]) | (d[1:] != d[:-1])  # one entry per (key, document)
         k, d = k[keep], d[keep]
