@@ -12,8 +12,8 @@ _T = TypeVar("_T")
 def _pickled_by_fields(cls: type[_T]) -> type[_T]:
     """Pickle instances as a call of ``cls`` with their fields in order. A scan sends every pair's
     explanation from a worker process, and the default protocol of slotted dataclasses sets each
-    field from Python on loading: this is several times faster both ways (measured: 20 against
-    70 microseconds to load an explained pair)."""
+    field from Python on loading: this is about twice as fast both ways (measured on explained
+    pairs of the speed benchmark: 18 against 40 microseconds to dump one, 17 against 33 to load)."""
     names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
     get = attrgetter(*names)
 

@@ -96,7 +96,7 @@ class Layout:
     checks: U8
     """Beside each value of ``blocks``, 8 more bits of the same shingle's hash (bits 32 to 39),
     which datasketch never sees: two shingles whose 32-bit values agree but whose checks differ are
-    different shingles (see ``candidates.stream_candidates``)."""
+    different shingles (see ``candidates.sharing``)."""
     short_checks: U8
     """The same beside each value of ``short``."""
 
@@ -230,11 +230,12 @@ def window_minima(lay: Layout, a: U32, b: U32) -> U32:
 
 def window_columns(lay: Layout, a: U32, b: U32) -> list[U32]:
     """:func:`window_minima` column by column: one contiguous vector per permutation."""
+    block = np.empty(lay.blocks.shape[1], dtype=np.uint32)
+    gathered = np.empty(len(lay.first), dtype=np.uint32)
     out = []
     for col in range(len(a)):
-        blocks = _block_minima(lay.blocks, a[col], b[col])
-        long = np.minimum(blocks[lay.first], blocks[lay.first + 1])
-        out.append(np.concatenate((long, _short_minima(lay.short, lay.short_start, a[col], b[col]))))
+        column = np.empty(len(lay.doc), dtype=np.uint32)
+        out.append(window_column_into(lay, a[col], b[col], column, block, gathered))
     return out
 
 
