@@ -225,15 +225,20 @@ def _band_count_by_hand(windows: Windows, threshold: float, num_perm: int) -> di
     return count
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_stream_finds_the_pairs_and_counts_the_bands_they_met_in(seed: int) -> None:
+@pytest.mark.parametrize(
+    ("seed", "threshold", "num_perm", "jobs"), [(0, 0.25, 32, 1), (1, 0.25, 32, 2), (2, 0.4, 64, 2)]
+)
+def test_stream_finds_the_pairs_and_counts_the_bands_they_met_in(
+    seed: int, threshold: float, num_perm: int, jobs: int
+) -> None:
+    """Band by band, on threads that keep their buffers from band to band (two rows a band), or
+    not (other rows), the pairs and band counts are those of every band's keys compared by hand."""
     from dedup.candidates import stream_candidates
     from dedup.sketch import layout
 
     docs = _corpus(seed)
     seqs = [shingle_hashes(word_hashes(d), K) for d in docs]
-    threshold, num_perm = 0.25, 32
-    found = stream_candidates(layout(seqs, range(len(seqs)), WINDOW), threshold, num_perm, SEED)
+    found = stream_candidates(layout(seqs, range(len(seqs)), WINDOW), threshold, num_perm, SEED, jobs)
     by_hand = _band_count_by_hand(
         window_signatures(seqs, list(range(len(seqs))), WINDOW, num_perm, SEED), threshold, num_perm
     )
