@@ -230,28 +230,29 @@ def window_minima(lay: Layout, a: U32, b: U32) -> U32:
 
 def window_columns(lay: Layout, a: U32, b: U32) -> list[U32]:
     """:func:`window_minima` column by column: one contiguous vector per permutation."""
-    block = np.empty(lay.blocks.shape[1], dtype=np.uint32)
-    gathered = np.empty(len(lay.first), dtype=np.uint32)
-    out = []
-    for col in range(len(a)):
-        column = np.empty(len(lay.doc), dtype=np.uint32)
-        out.append(window_column_into(lay, a[col], b[col], column, block, gathered))
-    return out
+    n_blocks, n = lay.blocks.shape[1], len(lay.doc)
+    out = [np.empty(n, dtype=np.uint32) for _ in range(len(a))]
+    blocks = [np.empty(n_blocks, dtype=np.uint32) for _ in range(len(a))]
+    return window_columns_into(lay, a, b, out, blocks, np.empty(len(lay.first), dtype=np.uint32))
 
 
-def window_column_into(lay: Layout, a: np.uint32, b: np.uint32, out: U32, block: U32, gathered: U32) -> U32:
-    """One column of :func:`window_columns`, written into ``out`` (as long as the windows), with
-    ``block`` (as long as the blocks) and ``gathered`` (as long as the long windows) as working
-    memory: the band-by-band search reuses the same arrays for every band."""
-    minima = _block_minima(lay.blocks, a, b, block)
+def window_columns_into(
+    lay: Layout, a: U32, b: U32, out: Sequence[U32], blocks: Sequence[U32], gathered: U32
+) -> list[U32]:
+    """:func:`window_columns`, written into ``out`` (one array as long as the windows per
+    permutation), with ``blocks`` (as many, as long as the blocks) and ``gathered`` (as long as
+    the long windows) as working memory: the band-by-band search reuses the same arrays for every
+    band."""
     n_long = len(lay.first)
-    np.take(minima, lay.first, out=gathered, mode="clip")
-    # Window w is blocks first[w] and first[w] + 1; shifting the array by one reads the second.
-    # (The indices are in range: "clip" only spares the buffered copy that checking them costs.)
-    np.take(minima[1:], lay.first, out=out[:n_long], mode="clip")
-    np.minimum(out[:n_long], gathered, out=out[:n_long])
-    out[n_long:] = _short_minima(lay.short, lay.short_start, a, b)
-    return out
+    minima = _block_minima(lay.blocks, a, b, blocks)
+    for column, block, x, y in zip(out, minima, a, b, strict=True):
+        np.take(block, lay.first, out=gathered, mode="clip")
+        # Window w is blocks first[w] and first[w] + 1; shifting the array by one reads the second.
+        # (The indices are in range: "clip" only spares the buffered copy that checking them costs.)
+        np.take(block[1:], lay.first, out=column[:n_long], mode="clip")
+        np.minimum(column[:n_long], gathered, out=column[:n_long])
+        column[n_long:] = _short_minima(lay.short, lay.short_start, x, y)
+    return list(out)
 
 
 def window_signatures(
@@ -273,24 +274,28 @@ def window_signatures(
     return Windows(np.ascontiguousarray(sig[order]), lay.doc[order])
 
 
-def _block_minima(blocks: U32, a: np.uint32, b: np.uint32, out: U32 | None = None) -> U32:
-    """The minimum of ``a * h + b mod 2**32`` down each column of ``blocks`` (into ``out``).
+def _block_minima(blocks: U32, a: U32, b: U32, out: Sequence[U32] | None = None) -> list[U32]:
+    """For each permutation ``(a[p], b[p])``, the minimum of ``a[p] * h + b[p] mod 2**32`` down
+    each column of ``blocks`` (into ``out[p]``).
 
-    A stretch of columns at a time, small enough to stay in cache: the permuting and the minimum
-    both run over long contiguous vectors.
+    A stretch of columns at a time, small enough to stay in cache, for all the permutations
+    before the next: the permuting and the minimum run over long contiguous vectors, and the
+    blocks are read from memory once for the permutations of a band instead of once for each
+    (the passes are bound by memory at 100,000 documents).
     """
     rows, n = blocks.shape
-    if out is None:
-        out = np.empty(n, dtype=np.uint32)
+    outs = list(out) if out is not None else [np.empty(n, dtype=np.uint32) for _ in range(len(a))]
     step = max(1, _CACHE // max(1, rows))
     work = np.empty((rows, min(step, n)), dtype=np.uint32)
     for lo in range(0, n, step):
         hi = min(n, lo + step)
         part = work[:, : hi - lo]
-        np.multiply(blocks[:, lo:hi], a, out=part)
-        np.add(part, b, out=part)
-        np.minimum.reduce(part, axis=0, out=out[lo:hi])
-    return out
+        stretch = blocks[:, lo:hi]
+        for x, y, minima in zip(a, b, outs, strict=True):
+            np.multiply(stretch, x, out=part)
+            np.add(part, y, out=part)
+            np.minimum.reduce(part, axis=0, out=minima[lo:hi])
+    return outs
 
 
 def _short_minima(values: U32, starts: I64, a: np.uint32, b: np.uint32) -> U32:
