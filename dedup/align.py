@@ -187,15 +187,19 @@ def align_words(words_a: Sequence[str], words_b: Sequence[str], k: int) -> list[
     return align_hashes(word_hashes(words_a), word_hashes(words_b), k)
 
 
-def align_hashes(hashes_a: U64, hashes_b: U64, k: int) -> list[Match]:
-    """:func:`align_words` over the words' hashes (``wordhash.word_hashes``)."""
+def align_hashes(
+    hashes_a: U64, hashes_b: U64, k: int, shingles: tuple[U64, U64] | None = None
+) -> list[Match]:
+    """:func:`align_words` over the words' hashes (``wordhash.word_hashes``); ``shingles`` are
+    their ``k``-word shingle hashes, when the caller has them already."""
     n, m = len(hashes_a), len(hashes_b)
     if n < k or m < k:
         # Texts shorter than a shingle match only when identical.
         if n and np.array_equal(hashes_a, hashes_b):
             return [Match(0, n, 0, m)]
         return []
-    matches = _claim(_runs(shingle_hashes(hashes_a, k), shingle_hashes(hashes_b, k)), n, m, k)
+    sa, sb = shingles if shingles is not None else (shingle_hashes(hashes_a, k), shingle_hashes(hashes_b, k))
+    matches = _claim(_runs(sa, sb), n, m, k)
     return mark_moved(_join_edits(matches))
 
 

@@ -20,7 +20,7 @@ from dedup.label import (
     label_divergent,
 )
 from dedup.models import Explanation, Span, SpanEdit, Token, Verdict
-from dedup.shingle import U64, HashSet, contains, shingle_hashes
+from dedup.shingle import U64, HashSet, contains
 from dedup.tokens import TokenList
 
 PREVIEW = 80
@@ -52,7 +52,7 @@ def boilerplate_predicate(boilerplate: U64 | HashSet, k: int, tokens: TokenList)
         if before is None:
             # Shingles within a line are the text's own shingles there, so one lookup serves all
             # lines; counted up front, each line's count is a difference of two.
-            mask = contains(shingle_hashes(tokens.hashes, k), boilerplate)
+            mask = contains(tokens.shingles(k), boilerplate)
             before = [0, *np.cumsum(mask).tolist()]
         inside = hi - lo - k + 1
         return 2 * (before[lo + inside] - before[lo]) >= inside
@@ -296,7 +296,12 @@ def explain(
     when missing they are estimated from the aligned words. ``tokens`` are the texts' tokens, when
     the caller has them already."""
     tokens_a, tokens_b = tokens if tokens is not None else (TokenList(text_a), TokenList(text_b))
-    matches = align_hashes(tokens_a.hashes, tokens_b.hashes, shingle_size)
+    matches = align_hashes(
+        tokens_a.hashes,
+        tokens_b.hashes,
+        shingle_size,
+        (tokens_a.shingles(shingle_size), tokens_b.shingles(shingle_size)),
+    )
     matches = _floating(matches, text_a, tokens_a)
     bp_a, bp_b = (
         (boilerplate_predicate(boilerplate, shingle_size, t) for t in (tokens_a, tokens_b))

@@ -114,6 +114,8 @@ def tokenize_batch(texts: Sequence[str], shingle_size: int) -> list[Tokenized]:
             found[i] = (TokenList(text), quoted_words(text))
     pieces = [found[i] for i in range(len(texts))]
     shingled = batch_shingle_hashes([tokens.hashes for tokens, _ in pieces], shingle_size)
+    for (tokens, _), shingles in zip(pieces, shingled, strict=True):
+        tokens.remember_shingles(shingle_size, shingles)
     return [
         Tokenized(
             tokens,

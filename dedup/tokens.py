@@ -89,6 +89,20 @@ class TokenList(Sequence[Token]):
         tokens._lower, tokens._norms = text.lower(), None
         return tokens
 
+    def shingles(self, k: int) -> npt.NDArray[np.uint64]:
+        """The text's ``k``-word shingle hashes (``shingle.shingle_hashes`` of ``hashes``), worked
+        out once: verification, alignment and the boilerplate check of each pair all use them."""
+        found: dict[int, npt.NDArray[np.uint64]] = self.__dict__.setdefault("_shingles", {})
+        if k not in found:
+            from dedup.shingle import shingle_hashes
+
+            found[k] = shingle_hashes(self.hashes, k)
+        return found[k]
+
+    def remember_shingles(self, k: int, shingles: npt.NDArray[np.uint64]) -> None:
+        """Keep ``shingles``, computed elsewhere, as :meth:`shingles` of ``k``."""
+        self.__dict__.setdefault("_shingles", {})[k] = shingles
+
     @cached_property
     def starts(self) -> list[int]:
         """Each word's start offset (a list: single lookups in it are fast)."""

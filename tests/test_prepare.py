@@ -194,7 +194,7 @@ def test_tokenize_batch_gives_what_prepare_gives(tmp_path: Path) -> None:
     """The check stage re-tokenises texts with offsets; its shingles, text hashes and quotation
     flags must be the scan's, for ASCII texts (batched) and others alike."""
     from dedup.prepare import tokenize_batch
-    from dedup.tokens import tokenize
+    from dedup.tokens import TokenList, tokenize
 
     texts = [
         'He said "we will not leave" and left.\nNext line "open quote\nclosed" here.',
@@ -218,6 +218,9 @@ def test_tokenize_batch_gives_what_prepare_gives(tmp_path: Path) -> None:
             assert len(t.tokens) == 0
             continue
         assert np.array_equal(p.shingles, t.shingles)
+        # The tokens keep those shingles for alignment, equal to what they would work out.
+        assert t.tokens.shingles(5) is t.shingles
+        assert np.array_equal(TokenList(text + "\n").shingles(5), t.shingles)
         assert p.text_hash == t.text_hash
         assert (p.quoted is None) == (t.quoted is None)
         if p.quoted is not None and t.quoted is not None:
