@@ -92,7 +92,9 @@ def corpus_layout(
 
 FEW_BANDS = 2
 """Candidates that met in at most this many LSH bands are checked for a shared shingle before
-verification (a cost trade-off only: the check never drops a pair that verification keeps)."""
+verification (a cost trade-off only: on the texts as they were read, the check never drops a
+pair that verification keeps; a file changed since, like its candidates, is judged by what was
+read)."""
 
 
 def candidates_of(
