@@ -71,6 +71,18 @@ def _may_attribute(folded: str) -> bool:
     return any(word in folded for word in _RARE_KEYWORDS) or any(p.search(folded) for p in _PHRASES)
 
 
+ATTRIBUTION_WORDS = (
+    *_RARE_KEYWORDS,
+    "source",  # "Source: X"
+    "originally",
+    "creative",  # "republished from X under a Creative Commons licence", which needs no line start
+)
+"""Every attribution :func:`attribution` finds in an ASCII text holds one of these as a whole
+word (lower-cased), or ``first`` directly followed by one of :data:`ATTRIBUTION_VERBS`: what a
+test over word hashes can rule out before any pattern is tried. Keep in step with the patterns."""
+ATTRIBUTION_VERBS = ("appeared", "published", "ran", "posted")
+
+
 def _named(source: str) -> bool:
     """A source is a name: at most 8 words, not starting with a digit."""
     return bool(source) and not source[0].isdigit() and len(source.split()) <= 8

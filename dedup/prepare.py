@@ -8,16 +8,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
-from dedup.label import attribution
+from dedup.label import ATTRIBUTION_VERBS, ATTRIBUTION_WORDS, attribution
 from dedup.models import Document, Skipped
 from dedup.shingle import U64, batch_shingle_hashes, quoted_shingles
 from dedup.sources import Source, Text, read_text
 from dedup.tokens import TokenList, quoted_words, words
-from dedup.wordhash import ascii_word_spans, ascii_words, word_hashes
+from dedup.wordhash import ascii_word_spans, ascii_words_marked, word_hashes
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,23 @@ def _attribution(text: str) -> str | None:
     return attribution(text[:EDGE]) or attribution(text[-EDGE:])
 
 
+@lru_cache(maxsize=1)
+def _attribution_hashes() -> tuple[U64, U64, U64]:
+    return word_hashes(list(ATTRIBUTION_WORDS)), word_hashes(["first"]), word_hashes(list(ATTRIBUTION_VERBS))
+
+
+def _may_attribute(hashes: U64) -> npt.NDArray[np.bool_]:
+    """Words (by hash) that may begin an attribution line; no text without one has any (see
+    ``label.ATTRIBUTION_WORDS``). Ruling the others out here costs about 1 µs a document, against
+    about 12 µs for the substring searches of ``label.attribution`` (measured on 5,000 documents
+    of the speed benchmark's corpus)."""
+    keys, first, verbs = _attribution_hashes()
+    out = np.isin(hashes, keys)
+    at = np.flatnonzero(hashes[:-1] == first[0])
+    out[at[np.isin(hashes[at + 1], verbs)]] = True
+    return out
+
+
 def prepare_batch(sources: Sequence[Source], shingle_size: int, max_bytes: int) -> list[Prepared | Skipped]:
     """Read and shingle each file; a file that cannot be used becomes a Skipped record.
 
@@ -54,7 +72,9 @@ def prepare_batch(sources: Sequence[Source], shingle_size: int, max_bytes: int) 
 def prepare_texts(texts: Sequence[Text | Skipped], shingle_size: int) -> list[Prepared | Skipped]:
     """:func:`prepare_batch` on texts already read (Skipped records pass through)."""
     ascii_texts = [t for t in texts if isinstance(t, Text) and t.text.isascii()]
-    bulk = dict(zip((id(t) for t in ascii_texts), ascii_words([t.text for t in ascii_texts]), strict=True))
+    found, may_attribute = ascii_words_marked([t.text for t in ascii_texts], _may_attribute)
+    bulk = dict(zip((id(t) for t in ascii_texts), found, strict=True))
+    no_attribution = {id(t) for t, may in zip(ascii_texts, may_attribute.tolist(), strict=True) if not may}
     hashed: list[tuple[Text, U64, npt.NDArray[np.bool_] | None] | Skipped] = []
     for text in texts:
         if isinstance(text, Skipped):
@@ -84,7 +104,7 @@ def prepare_texts(texts: Sequence[Text | Skipped], shingle_size: int) -> list[Pr
             content_hash=text.content_hash,
             words=len(hashes),
             encoding=text.encoding,
-            attribution=_attribution(text.text),
+            attribution=None if id(text) in no_attribution else _attribution(text.text),
         )
         out.append(Prepared(document, shingles, hashlib.sha256(hashes.tobytes()).hexdigest(), quoted))
     return out

@@ -8,7 +8,7 @@ on arbitrary text). Other documents go through the ``regex`` tokenizer and then 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -103,11 +103,21 @@ def ascii_words(texts: Sequence[str]) -> list[tuple[U64, npt.NDArray[np.bool_]]]
     lower-cased) and the same quotation rule as ``tokens.quoted_words`` (every '"' toggles, line
     breaks reset), computed for the whole batch at once.
     """
+    return ascii_words_marked(texts, lambda hashes: np.zeros(len(hashes), dtype=bool))[0]
+
+
+def ascii_words_marked(
+    texts: Sequence[str], mark: Callable[[U64], npt.NDArray[np.bool_]]
+) -> tuple[list[tuple[U64, npt.NDArray[np.bool_]]], npt.NDArray[np.bool_]]:
+    """:func:`ascii_words`, and for each text whether ``mark`` (given the word hashes of the whole
+    batch, texts one after the other) marks one of its words: a test over the batch at once."""
     found = _ascii_batch(texts)
     if found is None:
-        return [(np.empty(0, np.uint64), np.empty(0, bool)) for _ in texts]
+        return [(np.empty(0, np.uint64), np.empty(0, bool)) for _ in texts], np.zeros(len(texts), bool)
     _, _, hashes, inside, cuts, _ = found
-    return list(zip(np.split(hashes, cuts), np.split(inside, cuts), strict=True))
+    marked = np.zeros(len(texts), dtype=bool)
+    marked[np.searchsorted(cuts, np.flatnonzero(mark(hashes)), side="right")] = True
+    return list(zip(np.split(hashes, cuts), np.split(inside, cuts), strict=True)), marked
 
 
 def ascii_word_spans(texts: Sequence[str]) -> list[tuple[I64, I64, U64, npt.NDArray[np.bool_]]]:

@@ -5,11 +5,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from dedup.models import Document, Skipped
-from dedup.prepare import Prepared, attribution, prepare_batch
+from dedup.prepare import Prepared, _attribution, attribution, prepare_batch, prepare_texts
 from dedup.shingle import shingle_hashes
-from dedup.sources import Source
+from dedup.sources import Source, Text
 from dedup.tokens import words
 from dedup.wordhash import word_hashes
 
@@ -225,3 +227,63 @@ def test_tokenize_batch_gives_what_prepare_gives(tmp_path: Path) -> None:
         assert (p.quoted is None) == (t.quoted is None)
         if p.quoted is not None and t.quoted is not None:
             assert np.array_equal(p.quoted, t.quoted)
+
+
+_ATTRIBUTION_PIECES = st.sampled_from(
+    [
+        "Reprinted",
+        "REPUBLISHED",
+        "x'republished",
+        "'Reposted",
+        "Syndicated",
+        "adapted",
+        "from",
+        "with permission",
+        "courtesy of",
+        "This article",
+        "was",
+        "Originally",
+        "FIRST",
+        "first,",
+        "appeared",
+        "Published",
+        "ran",
+        "posted",
+        "in",
+        "on",
+        "by",
+        "Source",
+        "source:",
+        ":",
+        "—",
+        "\n",
+        "\n\n",
+        "The Algemeiner",
+        "1851,",
+        "Creative",
+        "Commons",
+        "commonsx",
+        "under a",
+        "word",
+        "İ",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@example([["word"], ["Reprinted", "from", "The Algemeiner"]], " ")  # a text's first word
+@example([[], ["Source", ":", "The Algemeiner"]], "\n")  # after a text with no words
+@example([["x'republished", "from", "The Algemeiner", "under a", "Creative", "Commons"]], " ")
+@example([["This article", "was", "FIRST", "Published", "in", "The Algemeiner"]], " ")
+@given(st.lists(st.lists(_ATTRIBUTION_PIECES, max_size=12), max_size=6), st.sampled_from([" ", "\n", " — "]))
+def test_batch_attribution_equals_the_full_search(pieces: list[list[str]], sep: str) -> None:
+    # Word hashes rule most ASCII texts out before any pattern is tried; whatever the batch, no
+    # text may get a different attribution from the one the full search of its text gives.
+    texts = [sep.join(p) for p in pieces]
+    records = [Text(Source(Path(f"{i}.txt"), f"{i}.txt"), t, "utf-8", str(i)) for i, t in enumerate(texts)]
+    for text, out in zip(texts, prepare_texts(records, K), strict=True):
+        expected = _attribution(text)
+        if isinstance(out, Skipped):
+            assert not words(text)
+        else:
+            assert out.document.attribution == expected, text
