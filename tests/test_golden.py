@@ -11,6 +11,8 @@ from pathlib import Path
 
 import jsonschema
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dedup.cli import cli
 
@@ -56,3 +58,22 @@ def test_json_text_holds_the_report_dict_one_record_per_line(in_root: Path) -> N
     empty = scan(["samples/alpine-glacier-survey.txt"])
     assert json.loads(dumps(empty)) == report_dict(empty)
     assert '"pairs": []' in dumps(empty)
+
+
+@given(
+    st.text(),
+    st.text(alphabet="0123456789abcdef", max_size=64),
+    st.integers(min_value=0, max_value=10**9),
+    st.sampled_from(["utf-8", "utf-16", "cp1252"]),
+    st.none() | st.text(),
+)
+def test_document_line_is_the_encoded_record(
+    path: str, content_hash: str, words: int, encoding: str, attribution: str | None
+) -> None:
+    from dedup.models import Document
+    from dedup.render.json import _document_line, document_dict
+
+    document = Document(path, content_hash, words, encoding, attribution)
+    expected = json.dumps(document_dict(document), ensure_ascii=False)
+    assert _document_line(document) == expected
+    assert json.loads(_document_line(document)) == document_dict(document)

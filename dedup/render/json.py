@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from dedup import __version__
@@ -78,6 +78,16 @@ def document_dict(d: Document) -> dict[str, Any]:
     }
 
 
+def _document_line(d: Document) -> str:
+    """``_ENCODE(document_dict(d))``, written out by hand: a large corpus has a line per document,
+    and this is about four times faster than encoding the dictionary (a test checks it is equal)."""
+    attribution = "null" if d.attribution is None else _STRING(d.attribution)
+    return (
+        f'{{"path": {_STRING(d.path)}, "words": {int(d.words)}, "content_hash": {_STRING(d.content_hash)}, '
+        f'"encoding": {_STRING(d.encoding)}, "attribution": {attribution}}}'
+    )
+
+
 def cluster_dict(number: int, cluster: Cluster) -> dict[str, Any]:
     """One cluster (numbered from 1) as JSON-ready values."""
     return {
@@ -129,6 +139,7 @@ def comparison_dict(comparison: Comparison) -> dict[str, Any]:
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+_STRING: Callable[[str], str] = json.encoder.encode_basestring  # what _ENCODE writes for a string
 _CHUNK = 256
 """Records per piece of text handed to the writer."""
 
@@ -147,7 +158,7 @@ def chunks(result: Report | Comparison) -> Iterator[str]:
     cluster_of = {m: i for i, c in enumerate(report.clusters, start=1) for m in c.members}
     head = report_dict(report, records=False)
     records: dict[str, Iterable[Any]] = {
-        "documents": (document_dict(d) for d in report.documents),
+        "documents": report.documents,
         "pairs": (pair_dict(p, cluster_of.get(p.a)) for p in report.pairs),
         "clusters": (cluster_dict(i, c) for i, c in enumerate(report.clusters, start=1)),
         "skipped": ({"path": s.path, "reason": s.reason} for s in report.skipped),
@@ -158,7 +169,8 @@ def chunks(result: Report | Comparison) -> Iterator[str]:
         if key not in records:
             yield _ENCODE(value)
             continue
-        lines = (_ENCODE(item) for item in records[key])
+        encode = _document_line if key == "documents" else _ENCODE
+        lines = (encode(item) for item in records[key])
         first = next(lines, None)
         if first is None:
             yield "[]"
