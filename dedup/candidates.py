@@ -54,14 +54,20 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     return best[1], best[2]
 
 
-_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(200)
+@lru_cache(maxsize=1)
+def _gauss() -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    # Worked out when first needed: importing numpy.polynomial and solving for the nodes took
+    # 6 ms of every start-up.
+    nodes, weights = np.polynomial.legendre.leggauss(200)
+    return nodes, weights
 
 
 def _missed(lo: float, hi: float, bands: int, rows: int) -> float:
     """The integral of ``(1 - s**rows) ** bands`` over ``[lo, hi]`` (Gauss-Legendre, 200 nodes)."""
+    nodes, weights = _gauss()
     half = (hi - lo) / 2
-    s = half * _NODES + (hi + lo) / 2
-    return float(half * np.sum(_WEIGHTS * (1 - s**rows) ** bands))
+    s = half * nodes + (hi + lo) / 2
+    return float(half * np.sum(weights * (1 - s**rows) ** bands))
 
 
 @dataclass(frozen=True)

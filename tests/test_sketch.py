@@ -255,12 +255,14 @@ def test_fmix32_in_place_equals_fmix32() -> None:
     chunk=st.integers(min_value=1, max_value=200),
     piece=st.integers(min_value=1, max_value=150),
     jobs=st.sampled_from([1, 2, 3]),
+    stretch=st.sampled_from([1, 7, 40, 1 << 19]),
 )
 def test_layout_in_a_store_with_boilerplate_left_out(
-    lengths: list[int], window: int, data_seed: int, chunk: int, piece: int, jobs: int
+    lengths: list[int], window: int, data_seed: int, chunk: int, piece: int, jobs: int, stretch: int
 ) -> None:
-    """Sequences laid end to end in store chunks, worked on in pieces, with some values left out,
-    give the windows of the same sequences filtered by hand and passed one by one."""
+    """Sequences laid end to end in store chunks, handed to threads in stretches of documents and
+    worked on in pieces, with some values left out, give the windows of the same sequences
+    filtered by hand and passed one by one."""
     import dedup.sketch as sketch
     from dedup.shingle import ShingleStore, flatten
     from dedup.sketch import layout, window_minima
@@ -278,21 +280,21 @@ def test_layout_in_a_store_with_boilerplate_left_out(
     filtered = [a[~np.isin(a, leave_out)].copy() for a in arrays]
     ids = list(range(len(arrays)))
     a, b = permutations(16, 3)
-    old_piece = sketch._PIECE
-    sketch._PIECE = piece
+    old = sketch._PIECE, sketch._MIN_STRETCH
+    sketch._PIECE, sketch._MIN_STRETCH = piece, stretch
     try:
         got = layout(stored, ids, window, leave_out, jobs)
+        # Consuming the sequences while laying them out changes nothing but frees them.
+        flat = flatten(stored)
+        consumed = layout(flat, ids, window, leave_out, jobs, release=True)
     finally:
-        sketch._PIECE = old_piece
+        sketch._PIECE, sketch._MIN_STRETCH = old
     want = layout(filtered, ids, window)
     assert got.doc.tolist() == want.doc.tolist()
     assert got.sequence.tolist() == want.sequence.tolist()
     assert np.array_equal(window_minima(got, a, b), window_minima(want, a, b))
     assert np.array_equal(got.checks, want.checks)
     assert np.array_equal(got.short_checks, want.short_checks)
-    # Consuming the sequences while laying them out changes nothing but frees them.
-    flat = flatten(stored)
-    consumed = layout(flat, ids, window, leave_out, jobs, release=True)
     assert all(len(chunk) == 0 for chunk in flat.chunks)
     assert np.array_equal(window_minima(consumed, a, b), window_minima(want, a, b))
 
@@ -319,3 +321,25 @@ def test_each_value_has_its_shingles_check_beside_it(lengths: list[int], window:
         assert values.shape == checks.shape
         for value, check in zip(values.ravel().tolist(), checks.ravel().tolist(), strict=True):
             assert check_of[value] == check
+
+
+@given(st.lists(st.integers(min_value=0, max_value=50), min_size=1, max_size=30), st.integers(1, 60))
+def test_pieces_tile_each_chunk_in_whole_documents(lengths: list[int], size: int) -> None:
+    from dedup.shingle import ShingleStore, flatten
+    from dedup.sketch import _pieces
+
+    class Small(ShingleStore):
+        CHUNK = 64
+
+    store = Small()
+    flat = flatten([store(np.arange(n, dtype=np.uint64)) for n in lengths])
+    pieces = _pieces(flat, size)
+    for c in range(len(flat.chunks)):
+        mine = [p for p in pieces if p[0] == c]
+        # In order, end to end, from the chunk's first document to its last, offsets matching.
+        assert [p[1] for p in mine[1:]] == [p[2] for p in mine[:-1]]
+        assert mine[0][1] == flat.first[c] and mine[-1][2] == flat.first[c + 1]
+        for _, d0, d1, v0 in mine:
+            assert v0 == int(flat.lengths[flat.first[c] : d0].sum())
+            # Each stretch stops at the first document that brings it to ``size`` values.
+            assert int(flat.lengths[d0 : d1 - 1].sum()) < size
