@@ -56,8 +56,8 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
 
 @lru_cache(maxsize=1)
 def _gauss() -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    # Worked out when first needed: importing numpy.polynomial and solving for the nodes took
-    # 6 ms of every start-up.
+    # Worked out when LSH parameters are first picked, not on import: commands that never band
+    # are spared importing numpy.polynomial and solving for the nodes (6 ms).
     nodes, weights = np.polynomial.legendre.leggauss(200)
     return nodes, weights
 
