@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -149,6 +150,34 @@ def cli() -> None:
     """
 
 
+class _Warnings:
+    """Warnings and the progress bar on stderr, through the terminal renderer, which is imported
+    (with rich, a fifth of start-up) only when there is something to draw."""
+
+    def __init__(self) -> None:
+        self._err: Any = None
+
+    def _console(self) -> Any:
+        from dedup.render import terminal
+
+        if self._err is None:
+            self._err = terminal.console(stderr=True)
+        return self._err
+
+    def __call__(self, message: str) -> None:
+        from dedup.render import terminal
+
+        terminal.warn(self._console(), message)
+
+    def progress_bar(self, wanted: bool) -> AbstractContextManager[Callable[[str, int, int], None] | None]:
+        """The progress callback of a scan, or None when ``wanted`` is false."""
+        if not wanted:
+            return nullcontext(None)
+        from dedup.render import terminal
+
+        return terminal.progress_bar(self._console())
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
@@ -183,37 +212,38 @@ def scan(
         dedup scan corpus/ --include '*.txt' --exclude drafts --contained 0.9
     """
     from dedup.pipeline import scan as run_scan
-    from dedup.render import terminal
 
     with_baseline = overrides.get("baseline") is not None
     settings = load_settings(config_path, overrides)
-    err = terminal.console(stderr=True)
-    with terminal.progress_bar(err) as progress:
+    warn = _Warnings()
+    with warn.progress_bar(not no_progress) as progress:
         report = run_scan(
             paths,
             settings,
-            progress=None if no_progress else progress,
+            progress=progress,
             keep_texts=explain and not as_json,
             use_index=use_index,
-            warn=lambda message: terminal.warn(err, message),
+            warn=warn,
         )
     if with_baseline:
         report = _without_accepted(report, settings)
     for skipped in report.skipped:
-        terminal.warn(err, f"skipped {skipped.path}: {skipped.reason}")
+        warn(f"skipped {skipped.path}: {skipped.reason}")
     if timings:
         import json
 
         stages = {stage: round(seconds, 4) for stage, seconds in report.timings.items()}
         click.echo("timings: " + json.dumps({**stages, "total": round(report.seconds, 4)}), err=True)
     if not report.documents:
-        terminal.warn(err, "no documents to compare under " + " ".join(paths))
+        warn("no documents to compare under " + " ".join(paths))
     if as_json:
         from dedup.render.json import chunks
 
         for chunk in chunks(report):
             click.echo(chunk, nl=False)
     else:
+        from dedup.render import terminal
+
         terminal.render(report, terminal.console(), explain=explain)
     sys.exit(report.return_code)
 

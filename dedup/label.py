@@ -316,10 +316,22 @@ def fold_line(line: str) -> str:
     return _FOLD.sub(" ", line.casefold()).strip()
 
 
-_KEEP_BREAKS = bytes(
-    c if chr(c) in "\n\r\x0b\x0c\x1c\x1d\x1e" else b for c, b in enumerate(_ASCII_FOLD_TABLE)
+_LINE_BREAKS = b"\n\r\x0b\x0c\x1c\x1d\x1e"
+"""The ASCII line breaks ``str.splitlines`` knows."""
+_SQUEEZE = (
+    bytes((c | 0x20) if chr(c).isascii() and chr(c).isalpha() else c for c in range(256)),
+    bytes(c for c in range(256) if not (chr(c).isascii() and chr(c).isalnum()) and c not in _LINE_BREAKS),
 )
-"""The fold table, keeping the line breaks ``str.splitlines`` knows in ASCII."""
+"""Translation that keeps only ASCII letters (lower-cased), digits and line breaks."""
+_BLANKS = b" \t\x1f"
+"""The ASCII whitespace ``str.strip`` removes that does not break a line."""
+
+
+def _same_lines(data: bytes, count: int) -> list[str]:
+    """The lines of ASCII text that had ``count`` lines before characters were taken out of it:
+    a last line left empty is not lost."""
+    lines = data.decode("ascii").splitlines()
+    return lines if len(lines) == count else [*lines, ""]
 
 
 def repeated_lines(text: str) -> frozenset[str]:
@@ -329,10 +341,18 @@ def repeated_lines(text: str) -> frozenset[str]:
         # Lines that fold alike have the same letters and digits: reduce every line to those (one
         # table pass for the whole text keeps each line break where it was), and fold only the
         # lines whose letters and digits stand twice.
-        spaced = text.encode("ascii").translate(_KEEP_BREAKS).decode("ascii").splitlines()
-        pairs = zip(lines, spaced, strict=True)
-        ruled = [(line, sp) for line, sp in pairs if len(line) <= MAX_RULE_LINE]
-        kept = [(line, sp.replace(" ", "")) for line, sp in ruled if line.strip()]
+        data = text.encode("ascii")
+        squeezed = _same_lines(data.translate(*_SQUEEZE), len(lines))
+        filled = [sq for sq in squeezed if sq]
+        if len(set(filled)) == len(filled):
+            # No two lines share letters and digits (the usual case); only lines without any,
+            # such as rules of dashes, can still fold alike: all to the empty line.
+            blank = _same_lines(data.translate(None, _BLANKS), len(lines)).count("")
+            bare = len(squeezed) - len(filled) - blank
+            if bare < 2:
+                return frozenset()
+        pairs = zip(lines, squeezed, strict=True)
+        kept = [(line, sq) for line, sq in pairs if len(line) <= MAX_RULE_LINE and line.strip()]
         counts: dict[str, int] = {}
         for _, sq in kept:
             counts[sq] = counts.get(sq, 0) + 1

@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dedup.cli import cli
+from dedup.models import RELATIONS, Explanation, Pair, Span, SpanEdit, Verdict
 
 GOLDEN = Path(__file__).parent / "golden" / "samples.json"
 SCHEMA = Path(__file__).parents[1] / "dedup" / "schema" / "report.schema.json"
@@ -77,3 +78,56 @@ def test_document_line_is_the_encoded_record(
     expected = json.dumps(document_dict(document), ensure_ascii=False)
     assert _document_line(document) == expected
     assert json.loads(_document_line(document)) == document_dict(document)
+
+
+_TEXT = st.text(max_size=12)
+_RATIO = st.floats(min_value=0.0, max_value=1.0).map(lambda x: round(x, 4))
+_EDITS = st.lists(st.builds(SpanEdit, *[st.integers(0, 10**7)] * 4), max_size=3).map(tuple)
+_SPAN = st.builds(
+    Span,
+    start=st.integers(0, 10**7),
+    end=st.integers(0, 10**7),
+    kind=st.sampled_from(["shared", "divergent"]),
+    label=st.none() | _TEXT,
+    evidence=st.none() | _TEXT,
+    preview=_TEXT,
+    words=st.integers(0, 10**6),
+    other_start=st.none() | st.integers(0, 10**7),
+    other_end=st.none() | st.integers(0, 10**7),
+    moved=st.booleans(),
+    edits=_EDITS,
+)
+_SPANS = st.lists(_SPAN, max_size=4).map(tuple)
+_EXPLANATION = st.builds(
+    Explanation,
+    spans_a=_SPANS,
+    spans_b=_SPANS,
+    verdict=st.builds(
+        Verdict, st.sampled_from(["a", "b", "unknown"]), st.lists(_TEXT, max_size=3).map(tuple)
+    ),
+    summary=_TEXT,
+)
+
+
+@given(
+    st.builds(
+        Pair,
+        a=_TEXT,
+        b=_TEXT,
+        relation=st.none() | st.sampled_from(RELATIONS),
+        jaccard=_RATIO,
+        a_in_b=_RATIO,
+        b_in_a=_RATIO,
+        shared_shingles=st.integers(0, 10**7),
+        shared_words_a=st.integers(0, 10**7),
+        shared_words_b=st.integers(0, 10**7),
+        longest_passage=st.integers(0, 10**7),
+        explanation=st.none() | _EXPLANATION,
+    ),
+    st.none() | st.integers(1, 10**6),
+)
+def test_pair_line_is_the_encoded_record(pair: Pair, cluster: int | None) -> None:
+    from dedup.render.json import _pair_line, pair_dict
+
+    expected = json.dumps(pair_dict(pair, cluster), ensure_ascii=False)
+    assert _pair_line(pair, cluster) == expected

@@ -227,7 +227,10 @@ def test_attribution_prefilter_never_hides_a_match(pieces: list[str]) -> None:
 
 @given(
     st.lists(
-        st.sampled_from(["Same title", "same  TITLE!", "x", "", "  ", "\r", "\x0c", "Other", "a-b", "A B"]),
+        st.sampled_from(
+            ["Same title", "same  TITLE!", "x", "", "  ", "\r", "\x0c", "Other", "a-b", "A B", "ab"]
+            + ["---", " * ", "\t", "\x1f", "__", "x" * 1001, "X" * 1001]
+        ),
         max_size=12,
     ),
     st.sampled_from(["\n", "\r\n", "\r", "\x0b", "\x1e"]),

@@ -88,6 +88,61 @@ def _document_line(d: Document) -> str:
     )
 
 
+def _optional(value: str | None) -> str:
+    return "null" if value is None else _STRING(value)
+
+
+def _optional_int(value: int | None) -> str:
+    return "null" if value is None else str(value)
+
+
+def _span_text(span: Span) -> str:
+    """``_ENCODE(span_dict(span))``, written out by hand (see :func:`_pair_line`)."""
+    # Integer fields format as the encoder writes them; strings go through its string encoder.
+    other = (
+        "null"
+        if span.other_start is None
+        else f'{{"start": {span.other_start}, "end": {_optional_int(span.other_end)}}}'
+    )
+    edits = ", ".join(f'{{"a": [{e.a_start}, {e.a_end}], "b": [{e.b_start}, {e.b_end}]}}' for e in span.edits)
+    label = "null" if span.label is None else _STRING(span.label)
+    evidence = "null" if span.evidence is None else _STRING(span.evidence)
+    return (
+        f'{{"start": {span.start}, "end": {span.end}, "kind": {_STRING(span.kind)}, "label": {label}, '
+        f'"evidence": {evidence}, "words": {span.words}, "preview": {_STRING(span.preview)}, '
+        f'"moved": {"true" if span.moved else "false"}, "other": {other}, "edits": [{edits}]}}'
+    )
+
+
+def _pair_line(pair: Pair, cluster: int | None = None) -> str:
+    """``_ENCODE(pair_dict(pair, cluster))``, written out by hand: an explained pair holds a dozen
+    spans, and building and encoding their dictionaries was most of the time spent writing the
+    report of a large corpus (a test checks the two are equal)."""
+    head = (
+        f'{{"a": {_STRING(pair.a)}, "b": {_STRING(pair.b)}, "relation": {_optional(pair.relation)}, '
+        f'"direction": {_optional(pair.direction)}, "jaccard": {_FLOAT(pair.jaccard)}, '
+        f'"containment": {{"a_in_b": {_FLOAT(pair.a_in_b)}, "b_in_a": {_FLOAT(pair.b_in_a)}}}, '
+        f'"shared_shingles": {int(pair.shared_shingles)}, '
+        f'"shared_words": {{"a": {int(pair.shared_words_a)}, "b": {int(pair.shared_words_b)}}}, '
+        f'"longest_passage_words": {int(pair.longest_passage)}'
+    )
+    if cluster is not None:
+        head += f', "cluster": {int(cluster)}'
+    explanation = pair.explanation
+    if explanation is None:
+        return head + "}"
+    verdict = explanation.verdict
+    path = {"a": pair.a, "b": pair.b}.get(verdict.original)
+    reasons = ", ".join(_STRING(reason) for reason in verdict.reasons)
+    spans_a = ", ".join(_span_text(span) for span in explanation.spans_a)
+    spans_b = ", ".join(_span_text(span) for span in explanation.spans_b)
+    return (
+        f'{head}, "summary": {_STRING(explanation.summary)}, "original": {{"verdict": '
+        f'{_STRING(verdict.original)}, "path": {_optional(path)}, "reasons": [{reasons}]}}, '
+        f'"spans": {{"a": [{spans_a}], "b": [{spans_b}]}}}}'
+    )
+
+
 def cluster_dict(number: int, cluster: Cluster) -> dict[str, Any]:
     """One cluster (numbered from 1) as JSON-ready values."""
     return {
@@ -140,6 +195,7 @@ def comparison_dict(comparison: Comparison) -> dict[str, Any]:
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 _STRING: Callable[[str], str] = json.encoder.encode_basestring  # what _ENCODE writes for a string
+_FLOAT: Callable[[float], str] = float.__repr__  # what _ENCODE writes for a finite float
 _CHUNK = 256
 """Records per piece of text handed to the writer."""
 
@@ -159,7 +215,7 @@ def chunks(result: Report | Comparison) -> Iterator[str]:
     head = report_dict(report, records=False)
     records: dict[str, Iterable[Any]] = {
         "documents": report.documents,
-        "pairs": (pair_dict(p, cluster_of.get(p.a)) for p in report.pairs),
+        "pairs": (_pair_line(p, cluster_of.get(p.a)) for p in report.pairs),
         "clusters": (cluster_dict(i, c) for i, c in enumerate(report.clusters, start=1)),
         "skipped": ({"path": s.path, "reason": s.reason} for s in report.skipped),
     }
@@ -169,7 +225,8 @@ def chunks(result: Report | Comparison) -> Iterator[str]:
         if key not in records:
             yield _ENCODE(value)
             continue
-        encode = _document_line if key == "documents" else _ENCODE
+        encoders: dict[str, Callable[[Any], str]] = {"documents": _document_line, "pairs": str}
+        encode = encoders.get(key, _ENCODE)
         lines = (encode(item) for item in records[key])
         first = next(lines, None)
         if first is None:
