@@ -168,3 +168,20 @@ def test_console_script_and_module_entry_points(in_root: Path) -> None:
         [sys.executable, "-m", "dedup", "--version"], capture_output=True, text=True, check=False
     )
     assert version.returncode == 0 and "dedup" in version.stdout
+
+
+def test_entry_point_flushes_warnings_and_exit_codes(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    (tmp_path / "one.txt").write_text("just one document here", encoding="utf-8")
+    env = {**os.environ, "NO_COLOR": "1"}
+
+    def run_module(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "dedup", *args]
+        return subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+
+    done = run_module("scan", str(tmp_path), "--json", "--no-progress")
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["summary"]["documents"] == 1
+    assert "skipped" in done.stderr and "empty.txt" in done.stderr
+    wrong = run_module("scan", str(tmp_path), "--no-such-option")
+    assert wrong.returncode == 2 and "No such option" in wrong.stderr
