@@ -43,7 +43,7 @@ def _maybe_frequent(flat: U64, min_docs: int) -> npt.NDArray[np.bool_]:
                 ((flat[lo : lo + _CHUNK] >> shift) & mask).view(np.int64), minlength=1 << bits
             )
         # A one-byte table stays in cache for the gather below; counts above the cap do not matter.
-        small = np.minimum(counts, cap).astype(np.uint8)
+        small = np.minimum(counts, cap, out=counts).astype(np.uint8)
         del counts
         for lo in range(0, len(flat), _CHUNK):
             bucket = ((flat[lo : lo + _CHUNK] >> shift) & mask).view(np.int64)
@@ -106,7 +106,7 @@ def corpus_boilerplate(sequences: Sequence[U64] | Flat, min_docs: int, share: fl
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(count, stretches))
-        small = np.minimum(counts, cap).astype(np.uint8)
+        small = np.minimum(counts, cap, out=counts).astype(np.uint8)
         del count
         del counts
         found = list(pool.map(survivors, stretches))
