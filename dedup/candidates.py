@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.errors import ConfigError
-from dedup.shingle import fmix64, fmix64_in_place, member, sorted_unique
+from dedup.shingle import fmix64, fmix64_in_place, sorted_unique
 from dedup.sketch import Layout, Windows, permutations, window_columns, window_columns_into
 
 I32 = npt.NDArray[np.int32]
@@ -156,6 +156,21 @@ def sharing(lay: Layout, pairs: I32) -> npt.NDArray[np.bool_]:
     """For each pair of sequences of ``lay`` (by position), whether some value of one stands in
     the other with the same check (``Layout.checks``). False proves that the two share no
     shingle; True may be two different shingles alike in those 40 bits."""
+    out: npt.NDArray[np.bool_] = shared_bounds(lay, pairs)[:, 0] > 0
+    return out
+
+
+def shared_bounds(lay: Layout, pairs: I32) -> npt.NDArray[np.int64]:
+    """For each pair ``(i, j)`` of sequences of ``lay`` (by position), four counts over their
+    40-bit values (value and check): the places of ``i`` whose value stands in ``j``, the places
+    of ``j`` whose value stands in ``i``, and the distinct values of ``i`` and of ``j``.
+
+    They bound what verification can find, whatever the other 24 bits of each hash: every shingle
+    the two share, and every shingle of a shared run, fills such a place (so the distinct shared
+    shingles and the longest shared run are at most these counts), and distinct values are
+    distinct shingles (so each document has at least that many). A place of a short block's
+    padding repeats a value of the block and only raises a count.
+    """
     n_long = len(lay.first)
     long_of, short_of = lay.sequence[:n_long], lay.sequence[n_long:]
     short_end = np.append(lay.short_start[1:], len(lay.short))
@@ -169,8 +184,10 @@ def sharing(lay: Layout, pairs: I32) -> npt.NDArray[np.bool_]:
         strict=True,
     )
     where = dict(zip(needed.tolist(), found, strict=True))
+    empty = (np.empty(0, np.uint64), np.empty(0, np.uint64))
 
-    def values(position: int) -> npt.NDArray[np.uint64]:
+    def values(position: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+        """The sequence's 40-bit values, one per place, sorted; and the same without repeats."""
         lo, hi, at = where[position]
         if hi > lo:
             # Its windows are consecutive, each starting one block after the one before.
@@ -178,22 +195,37 @@ def sharing(lay: Layout, pairs: I32) -> npt.NDArray[np.bool_]:
             value, check = lay.blocks[:, cols], lay.checks[:, cols]
         else:
             if at == len(short_of) or short_of[at] != position:
-                return np.empty(0, np.uint64)
+                return empty
             stretch = slice(int(lay.short_start[at]), int(short_end[at]))
             value, check = lay.short[stretch], lay.short_checks[stretch]
         joined = value.astype(np.uint64).ravel()
         np.left_shift(joined, np.uint64(8), out=joined)
         np.bitwise_or(joined, check.ravel(), out=joined, casting="unsafe")
-        return sorted_unique(joined)
+        joined.sort()
+        first = np.empty(len(joined), dtype=bool)
+        first[:1] = True
+        np.not_equal(joined[1:], joined[:-1], out=first[1:])
+        return joined, joined[first]
 
-    out = np.zeros(len(pairs), dtype=bool)
-    last, last_values = -1, np.empty(0, np.uint64)
+    def places(sought: npt.NDArray[np.uint64], among: npt.NDArray[np.uint64]) -> int:
+        # Sorted values searched in sorted values: numpy's search then walks forward.
+        at = np.searchsorted(among, sought)
+        at[at == len(among)] = 0
+        return int(np.count_nonzero(among[at] == sought))
+
+    out = np.zeros((len(pairs), 4), dtype=np.int64)
+    last = -1
+    mine = empty
     for n, (i, j) in enumerate(pairs.tolist()):
         if i != last:  # pairs come sorted, so one document's pairs follow each other
-            last, last_values = i, values(i)
-        other = values(j)
-        small, large = (last_values, other) if len(last_values) <= len(other) else (other, last_values)
-        out[n] = bool(member(small, large).any())
+            last, mine = i, values(i)
+        theirs = values(j)
+        out[n, 2], out[n, 3] = len(mine[1]), len(theirs[1])
+        if not len(mine[1]) or not len(theirs[1]):
+            continue
+        out[n, 0] = places(mine[0], theirs[1])
+        if out[n, 0]:
+            out[n, 1] = places(theirs[0], mine[1])
     return out
 
 

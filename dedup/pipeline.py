@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dedup.boilerplate import boilerplate_shingles, corpus_boilerplate
-from dedup.candidates import sharing, stream_candidates
+from dedup.candidates import shared_bounds, stream_candidates
 from dedup.cluster import clusters
 from dedup.config import Settings
 from dedup.errors import InputError
@@ -29,7 +29,7 @@ from dedup.shingle import U64, Flat, HashSet, ShingleStore, flatten, sorted_uniq
 from dedup.sketch import Layout, layout
 from dedup.sources import Source, Text, discover, display_path, read_text
 from dedup.tokens import TokenList
-from dedup.verify import Sketched, measure, sketched, verify
+from dedup.verify import Sketched, may_relate, measure, sketched, verify
 
 if TYPE_CHECKING:
     from dedup.index import Index, RefreshStats
@@ -91,31 +91,36 @@ def corpus_layout(
 
 
 FEW_BANDS = 2
-"""Candidates that met in at most this many LSH bands are checked for a shared shingle before
-verification (a cost trade-off only: on the texts as they were read, the check never drops a
-pair that verification keeps; a file changed since, like its candidates, is judged by what was
-read)."""
+"""Candidates that met in at most this many LSH bands are checked, before verification, for
+sharing enough shingles to earn a relation (a cost trade-off only: on the texts as they were read,
+the check never drops a pair that verification keeps; a file changed since, like its candidates,
+is judged by what was read)."""
 
 
 def candidates_of(
     lay: Layout, text_hashes: Sequence[str], settings: Settings, stats: dict[str, int]
 ) -> list[tuple[int, int]]:
     """Candidate pairs of documents ``(i, j)``, ``i < j``, sorted: LSH hits over the windows of
-    ``lay`` (laid out with the documents' positions as their ids) that may share a shingle, and
+    ``lay`` (laid out with the documents' positions as their ids) that may share enough to be a
+    pair, and
     every two documents whose normalised words are equal."""
     found = stream_candidates(
         lay, settings.lsh_threshold, settings.num_perm, settings.seed, settings.effective_jobs()
     )
     # Two documents that share no shingle are never a pair (every threshold of the settings is
-    # above 0), and finding that out here saves reading and tokenising them again. Nearly all
-    # such candidates met in one or two bands, by two different shingles with the same 32-bit
-    # value; documents that share text meet in many (measured at 100,000 documents: 12,107
+    # above 0), nor are two that share too little for any threshold, and finding that out here
+    # saves reading and tokenising them again. Nearly all such candidates met in one or two
+    # bands, by two different shingles with the same 32-bit value or by a shingle or two in
+    # common; documents that share text meet in many (measured at 100,000 documents: 12,107
     # candidates met in one or two bands, none of them a pair; every pair met in more than
     # eight), so only the first are looked at.
     few = np.flatnonzero(found.bands <= FEW_BANDS)
+    bounds = shared_bounds(lay, found.pairs[few])
     keep = np.ones(len(found.pairs), dtype=bool)
-    keep[few] = sharing(lay, found.pairs[few])
-    stats["candidates_sharing_nothing"] = len(keep) - int(np.count_nonzero(keep))
+    keep[few] = [may_relate(pa, pb, da, db, settings) for pa, pb, da, db in bounds.tolist()]
+    nothing = int(np.count_nonzero(bounds[:, 0] == 0))
+    stats["candidates_sharing_nothing"] = nothing
+    stats["candidates_sharing_too_little"] = len(keep) - int(np.count_nonzero(keep)) - nothing
     candidate_set = {(int(a), int(b)) for a, b in found.pairs[keep]}
     # Identical texts pair up even when boilerplate left them nothing to sketch.
     by_text: dict[str, list[int]] = {}
@@ -123,7 +128,7 @@ def candidates_of(
         by_text.setdefault(text_hash, []).append(i)
     for group in by_text.values():
         candidate_set.update((x, y) for i, x in enumerate(group) for y in group[i + 1 :])
-    stats["candidates"] = len(candidate_set) + stats.get("candidates_sharing_nothing", 0)
+    stats["candidates"] = len(candidate_set) + nothing + stats["candidates_sharing_too_little"]
     stats["oversized_buckets"] = found.oversized_buckets
     return sorted(candidate_set)
 

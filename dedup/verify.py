@@ -80,7 +80,10 @@ def covered_words(mask: npt.NDArray[np.bool_], words: int, k: int) -> int:
 def relation_of(
     identical: bool, jaccard: float, containment: float, passage: int, settings: Settings
 ) -> Relation | None:
-    """The strongest relation the numbers support, or None when the pair is not reported."""
+    """The strongest relation the numbers support, or None when the pair is not reported.
+
+    Higher numbers never take a relation away: :func:`may_relate` relies on it.
+    """
     if identical:
         return "identical"
     if jaccard >= settings.near_duplicate:
@@ -94,6 +97,22 @@ def relation_of(
     if passage >= 2 * settings.shingle_size and containment >= settings.overlap_share:
         return "overlap"
     return None
+
+
+def may_relate(places_a: int, places_b: int, distinct_a: int, distinct_b: int, settings: Settings) -> bool:
+    """Whether two different texts could earn a relation, from bounds on what they share: at most
+    ``places_a`` shingle places of the first and ``places_b`` of the second hold a shared shingle,
+    and the two have at least ``distinct_a`` and ``distinct_b`` distinct shingles
+    (``candidates.shared_bounds``). False proves that :func:`verify` finds no relation."""
+    shared = min(places_a, places_b)
+    if shared <= 0:
+        return False
+    # The longest shared run in either text is at most its shared places, and its words at most
+    # the shingles' worth; the shared shingles are at most the fewer places.
+    passage = max(places_a, places_b) + settings.shingle_size - 1
+    containment = min(1.0, shared / max(1, min(distinct_a, distinct_b)))
+    jaccard = min(1.0, shared / max(1, distinct_a, distinct_b))
+    return relation_of(False, jaccard, containment, passage, settings) is not None
 
 
 def verify(a: Sketched, b: Sketched, settings: Settings) -> Pair | None:

@@ -270,3 +270,65 @@ def test_sharing_tells_shingles_alike_in_32_bits_apart() -> None:
     # datasketch, seeing only the 32-bit values, takes a and its twin for the same text.
     windows = window_signatures(seqs, list(range(len(seqs))), WINDOW, 32, SEED)
     assert (0, 1) in _pairs(windows, 0.25, 32)
+
+
+def test_shared_bounds_counts_places_and_distinct_values() -> None:
+    from dedup.candidates import shared_bounds
+    from dedup.sketch import layout
+
+    rng = np.random.default_rng(11)
+    pool = rng.integers(0, 2**64, size=100, dtype=np.uint64)
+    # a: 40 places, 38 distinct values (pool[0] three times); b shares pool[0] and pool[1] with it,
+    # pool[0] twice. c is a twin of a in the 32 bits datasketch sees (its three copies of pool[0]
+    # made three different shingles), and shares nothing with it.
+    a = np.concatenate((pool[0:38], pool[[0, 0]]))
+    b = np.concatenate((pool[[0, 0, 1]], pool[50:60]))
+    c = _colliding(a, rng)
+    lay = layout([a, b, c], range(3), WINDOW)
+    pairs = np.array([(0, 1), (0, 2), (1, 2)], dtype=np.int32)
+    assert shared_bounds(lay, pairs).tolist() == [[4, 3, 38, 12], [0, 0, 38, 40], [0, 0, 12, 40]]
+
+
+@pytest.mark.parametrize("window", [4, 8, 20])
+@pytest.mark.parametrize("only", ["defaults", "near_duplicate", "contained"])
+def test_bounds_never_rule_out_a_pair_verification_keeps(window: int, only: str) -> None:
+    """Over many random pairs with repeats, boilerplate and shared stretches of every length, every
+    pair that verification keeps passes ``may_relate``; and the bound does rule out some. Besides
+    the defaults, each relation's own bound is tried alone (the others out of reach)."""
+    from dedup.candidates import shared_bounds
+    from dedup.config import Settings
+    from dedup.sketch import layout
+    from dedup.verify import may_relate, measure, sketched
+
+    rng = np.random.default_rng(window)
+    pool = rng.integers(0, 2**64, size=400, dtype=np.uint64)
+    unreachable = {"overlap_words": 1_000_000, "overlap_share": 1.0}
+    settings = {
+        "defaults": Settings(),
+        "near_duplicate": Settings(near_duplicate=0.3, contained=1.0, **unreachable),
+        "contained": Settings(near_duplicate=1.0, contained=0.3, **unreachable),
+    }[only]
+    kept = ruled_out = 0
+    for _ in range(300):
+        n_a, n_b = (int(x) for x in rng.integers(1, 80, size=2))
+        a = pool[rng.integers(0, 200, size=n_a)]
+        b = pool[rng.integers(200, 400, size=n_b)]
+        run = int(rng.integers(0, min(n_a, n_b) + 1))
+        at_a, at_b = int(rng.integers(0, n_a - run + 1)), int(rng.integers(0, n_b - run + 1))
+        b[at_b : at_b + run] = a[at_a : at_a + run]  # a shared stretch, maybe empty
+        boiler = np.unique(pool[rng.integers(0, 400, size=int(rng.integers(0, 4)))])
+        lay = layout([a, b], range(2), window, boiler)
+        if not len(lay.doc) or len(np.unique(lay.sequence)) < 2:
+            continue  # boilerplate left one of them nothing to sketch: never an LSH candidate
+        bounds = shared_bounds(lay, np.array([(0, 1)], dtype=np.int32))[0].tolist()
+        left = sketched("a", a, n_a + K - 1, "a", boiler)
+        right = sketched("b", b, n_b + K - 1, "b", boiler)
+        pair = measure(left, right, settings)
+        assert bounds[2:] == [len(left.distinct), len(right.distinct)]
+        assert min(bounds[:2]) >= pair.shared_shingles
+        if pair.relation is not None:
+            assert may_relate(*bounds, settings)
+            kept += 1
+        elif not may_relate(*bounds, settings):
+            ruled_out += 1
+    assert kept > 10 and ruled_out > 10

@@ -198,7 +198,7 @@ def test_explained_pairs_survive_the_trip_between_processes() -> None:
     assert [p.explanation for p in back] == [p.explanation for p in pairs]
 
 
-def test_candidates_that_share_no_shingle_are_dropped_and_counted(monkeypatch: object) -> None:
+def test_candidates_that_share_too_little_are_dropped_and_counted(monkeypatch: object) -> None:
     import pytest
 
     import dedup.pipeline as pipeline
@@ -209,15 +209,26 @@ def test_candidates_that_share_no_shingle_are_dropped_and_counted(monkeypatch: o
     a = rng.integers(0, 2**64, size=300, dtype=np.uint64)
     twin = a ^ (rng.integers(1, 256, size=300, dtype=np.uint64) << np.uint64(32))  # alike in 32 bits only
     copy = np.concatenate((rng.integers(0, 2**64, size=50, dtype=np.uint64), a[:200]))
-    seqs = [a, twin, copy]
-    lay = layout(seqs, range(3), 20)
-    text_hashes = ["a", "twin", "copy"]
-    # The twin meets ``a`` in every band, so by default it is not even looked at.
+    near = twin.copy()
+    near[[40, 41, 200]] = a[[40, 41, 200]]  # three shingles of ``a`` itself: a run of two words' worth
+    seqs = [a, twin, copy, near]
+    lay = layout(seqs, range(4), 20)
+    text_hashes = ["a", "twin", "copy", "near"]
+    # The twins meet ``a`` in every band, so by default they are not even looked at.
     stats: dict[str, int] = {}
-    assert pipeline.candidates_of(lay, text_hashes, Settings(), stats) == [(0, 1), (0, 2), (1, 2)]
-    assert stats["candidates_sharing_nothing"] == 0
+    every = [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
+    assert pipeline.candidates_of(lay, text_hashes, Settings(), stats) == every
+    assert stats["candidates_sharing_nothing"] == stats["candidates_sharing_too_little"] == 0
     monkeypatch.setattr(pipeline, "FEW_BANDS", 32)
     stats = {}
-    assert pipeline.candidates_of(lay, text_hashes, Settings(), stats) == [(0, 2)]
+    assert pipeline.candidates_of(lay, text_hashes, Settings(), stats) == [(0, 2), (1, 3)]
+    # near shares 3 shingles with a, and 2 with copy (a's first 200 are in it): too few for any
+    # relation at the defaults. twin shares none with a or copy; near is nearly all twin.
     assert stats["candidates_sharing_nothing"] == 2
-    assert stats["candidates"] == 3
+    assert stats["candidates_sharing_too_little"] == 2
+    assert stats["candidates"] == 6
+    # A threshold low enough for three shingles (7 words) keeps the pair that has them.
+    stats = {}
+    low = Settings(overlap_words=7)
+    assert pipeline.candidates_of(lay, text_hashes, low, stats) == [(0, 2), (0, 3), (1, 3)]
+    assert stats["candidates_sharing_too_little"] == 1
