@@ -12,14 +12,14 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dedup.boilerplate import boilerplate_shingles, corpus_boilerplate
-from dedup.candidates import shared_bounds, stream_candidates
+from dedup.candidates import I32, shared_bounds, stream_candidates
 from dedup.cluster import clusters
 from dedup.config import Settings
 from dedup.errors import InputError
@@ -102,11 +102,39 @@ def candidates_of(
 ) -> list[tuple[int, int]]:
     """Candidate pairs of documents ``(i, j)``, ``i < j``, sorted: LSH hits over the windows of
     ``lay`` (laid out with the documents' positions as their ids) that may share enough to be a
-    pair, and
-    every two documents whose normalised words are equal."""
+    pair, and every two documents whose normalised words are equal."""
+    sure, few = lsh_candidates(lay, text_hashes, settings, stats)
+    return sorted(sure + ruled_in(lay, few, settings, stats))
+
+
+def lsh_candidates(
+    lay: Layout, text_hashes: Sequence[str], settings: Settings, stats: dict[str, int]
+) -> tuple[list[tuple[int, int]], I32]:
+    """The first part of :func:`candidates_of`: the pairs that need no further look, sorted (LSH
+    hits that met in more than ``FEW_BANDS`` bands, and every two documents whose normalised words
+    are equal), and the other LSH hits, for :func:`ruled_in`."""
     found = stream_candidates(
         lay, settings.lsh_threshold, settings.num_perm, settings.seed, settings.effective_jobs()
     )
+    stats["oversized_buckets"] = found.oversized_buckets
+    many = found.bands > FEW_BANDS
+    sure = set(map(tuple, found.pairs[many].tolist()))
+    # Identical texts pair up even when boilerplate left them nothing to sketch.
+    by_text: dict[str, list[int]] = {}
+    for i, text_hash in enumerate(text_hashes):
+        by_text.setdefault(text_hash, []).append(i)
+    for group in by_text.values():
+        sure.update((x, y) for i, x in enumerate(group) for y in group[i + 1 :])
+    few = found.pairs[~many]
+    if len(few) and len(sure) > len(found.pairs[many]):
+        few = few[[tuple(pair) not in sure for pair in few.tolist()]]
+    stats["candidates"] = len(sure) + len(few)
+    return sorted(sure), few
+
+
+def ruled_in(lay: Layout, few: I32, settings: Settings, stats: dict[str, int]) -> list[tuple[int, int]]:
+    """The pairs of ``few`` (sorted, from :func:`lsh_candidates`) whose documents may share enough
+    to be a pair, in order; the others are counted in ``stats``."""
     # Two documents that share no shingle are never a pair (every threshold of the settings is
     # above 0), nor are two that share too little for any threshold, and finding that out here
     # saves reading and tokenising them again. Nearly all such candidates met in one or two
@@ -114,23 +142,16 @@ def candidates_of(
     # common; documents that share text meet in many (measured at 100,000 documents: 12,107
     # candidates met in one or two bands, none of them a pair; every pair met in more than
     # eight), so only the first are looked at.
-    few = np.flatnonzero(found.bands <= FEW_BANDS)
-    bounds = shared_bounds(lay, found.pairs[few])
-    keep = np.ones(len(found.pairs), dtype=bool)
-    keep[few] = [may_relate(pa, pb, da, db, settings) for pa, pb, da, db in bounds.tolist()]
+    bounds = shared_bounds(lay, few)
+    kept = [
+        (i, j)
+        for (i, j), (pa, pb, da, db) in zip(few.tolist(), bounds.tolist(), strict=True)
+        if may_relate(pa, pb, da, db, settings)
+    ]
     nothing = int(np.count_nonzero(bounds[:, 0] == 0))
     stats["candidates_sharing_nothing"] = nothing
-    stats["candidates_sharing_too_little"] = len(keep) - int(np.count_nonzero(keep)) - nothing
-    candidate_set = {(int(a), int(b)) for a, b in found.pairs[keep]}
-    # Identical texts pair up even when boilerplate left them nothing to sketch.
-    by_text: dict[str, list[int]] = {}
-    for i, text_hash in enumerate(text_hashes):
-        by_text.setdefault(text_hash, []).append(i)
-    for group in by_text.values():
-        candidate_set.update((x, y) for i, x in enumerate(group) for y in group[i + 1 :])
-    stats["candidates"] = len(candidate_set) + nothing + stats["candidates_sharing_too_little"]
-    stats["oversized_buckets"] = found.oversized_buckets
-    return sorted(candidate_set)
+    stats["candidates_sharing_too_little"] = len(few) - len(kept) - nothing
+    return kept
 
 
 def find_pairs(
@@ -234,23 +255,35 @@ def check_all(
     explain_spans: bool,
     pool: Executor | None = None,
     progress: Progress | None = None,
+    later: Callable[[], Sequence[tuple[str, str]]] | None = None,
 ) -> tuple[list[Pair], list[str]]:
-    """:func:`check_batch` over all candidates, in order, on ``pool`` when given."""
-    batches = [candidates[i : i + CHECK_BATCH] for i in range(0, len(candidates), CHECK_BATCH)]
-    # Each task gets only the sources and hashes it needs, not the whole corpus's.
-    needs = [sorted({path for pair in batch for path in pair}) for batch in batches]
-    tasks = [{path: sources[path] for path in need} for need in needs]
-    hashes = [{path: content_hashes[path] for path in need} for need in needs]
-    args = (batches, tasks, hashes, repeat(settings), repeat(boilerplate), repeat(explain_spans))
-    run = pool.map if pool is not None and len(batches) > 1 else map
-    results = run(check_batch, *args)
+    """:func:`check_batch` over all candidates, on ``pool`` when given; the pairs sorted by path.
+
+    ``later``, when given, is called once the candidates are on their way to the workers, and what
+    it returns is checked too: the parent's own work on those (:func:`ruled_in`) then overlaps the
+    workers' instead of keeping them waiting.
+    """
+
+    def start(todo: Sequence[tuple[str, str]]) -> tuple[Iterator[tuple[list[Pair], list[str]]], int]:
+        batches = [todo[i : i + CHECK_BATCH] for i in range(0, len(todo), CHECK_BATCH)]
+        # Each task gets only the sources and hashes it needs, not the whole corpus's.
+        needs = [sorted({path for pair in batch for path in pair}) for batch in batches]
+        tasks = [{path: sources[path] for path in need} for need in needs]
+        hashes = [{path: content_hashes[path] for path in need} for need in needs]
+        args = (batches, tasks, hashes, repeat(settings), repeat(boilerplate), repeat(explain_spans))
+        run = pool.map if pool is not None and len(batches) > 1 else map
+        return run(check_batch, *args), len(batches)
+
+    first, n_first = start(candidates)
+    second, n_second = start(later()) if later is not None else (iter(()), 0)
     pairs: list[Pair] = []
     warnings: list[str] = []
-    for done, (found, warned) in enumerate(results, start=1):
+    for done, (found, warned) in enumerate(chain(first, second), start=1):
         pairs.extend(found)
         warnings.extend(warned)
         if progress:
-            progress("comparing", done, len(batches))
+            progress("comparing", done, n_first + n_second)
+    pairs.sort(key=lambda pair: (pair.a, pair.b))
     return pairs, list(dict.fromkeys(warnings))
 
 
@@ -407,13 +440,22 @@ def _scan(
         boilerplate, lay = corpus_layout(flat, settings, stats, timings, release=True)
         del flat
         clock = time.perf_counter()
-        candidates = candidates_of(lay, text_hashes, settings, stats)
-        del lay, text_hashes
+        sure, few = lsh_candidates(lay, text_hashes, settings, stats)
+        del text_hashes
         clock = _lap(timings, "sketch+lsh", clock)
         attributions = {d.path: d.attribution for d in documents}
         by_path = {s.display: s for s in sources}
+        path_of = [d.path for d in documents]
+        held = [lay]
+        del lay
+
+        def later() -> list[tuple[str, str]]:
+            # The layout goes as soon as this is done with it: the rest of the scan does not need it.
+            kept = ruled_in(held.pop(), few, settings, stats)
+            return [(path_of[a], path_of[b]) for a, b in kept]
+
         pairs, warnings = check_all(
-            [(documents[a].path, documents[b].path) for a, b in candidates],
+            [(path_of[a], path_of[b]) for a, b in sure],
             by_path,
             {d.path: d.content_hash for d in documents},
             settings,
@@ -421,6 +463,7 @@ def _scan(
             explain_spans,
             pool,
             progress,
+            later,
         )
         for warning in warnings:
             warn(warning)
