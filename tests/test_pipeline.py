@@ -232,3 +232,43 @@ def test_candidates_that_share_too_little_are_dropped_and_counted(monkeypatch: o
     low = Settings(overlap_words=7)
     assert pipeline.candidates_of(lay, text_hashes, low, stats) == [(0, 2), (0, 3), (1, 3)]
     assert stats["candidates_sharing_too_little"] == 1
+
+
+def test_candidates_checked_later_give_the_same_pairs_in_path_order(
+    tmp_path: Path, monkeypatch: object
+) -> None:
+    """check_all checks what ``later`` returns once the first candidates are on their way, on one
+    process or several, and returns the pairs sorted by path as if all had come at once."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    import pytest
+
+    import dedup.pipeline as pipeline
+    from dedup.pipeline import check_all
+    from dedup.sources import Source
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.setattr(pipeline, "CHECK_BATCH", 2)  # several tasks, so the pool is used
+
+    for name, text in CORPUS.items():
+        (tmp_path / f"{name}.txt").write_text(text, encoding="utf-8")
+    names = sorted(f"{n}.txt" for n in CORPUS)
+    sources = {n: Source(tmp_path / n, n) for n in names}
+    report = scan([tmp_path], Settings(jobs=1))
+    hashes = {d.path.rsplit("/", 1)[-1]: d.content_hash for d in report.documents}
+    every = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]]
+    empty = np.empty(0, dtype=np.uint64)
+    at_once, _ = check_all(every, sources, hashes, Settings(), empty, True)
+    assert len(at_once) >= 3
+    calls: list[int] = []
+
+    def later() -> list[tuple[str, str]]:
+        calls.append(1)
+        return every[:5]  # holds (orig, reprint), which comes before the first's pairs
+
+    with ProcessPoolExecutor(2) as pool:
+        for run_on in (None, pool):
+            calls.clear()
+            split, _ = check_all(every[5:], sources, hashes, Settings(), empty, True, run_on, None, later)
+            assert calls == [1]
+            assert split == at_once
