@@ -271,7 +271,9 @@ def check_all(
         tasks = [{path: sources[path] for path in need} for need in needs]
         hashes = [{path: content_hashes[path] for path in need} for need in needs]
         args = (batches, tasks, hashes, repeat(settings), repeat(boilerplate), repeat(explain_spans))
-        run = pool.map if pool is not None and len(batches) > 1 else map
+        # One batch alone is checked here rather than sent away; with candidates still to come,
+        # it goes to the workers, or it would wait for them (``map`` is lazy).
+        run = pool.map if pool is not None and (len(batches) > 1 or later is not None) else map
         return run(check_batch, *args), len(batches)
 
     first, n_first = start(candidates)
