@@ -23,6 +23,7 @@ _BUCKET_BITS = 24
 
 _CHUNK = 1 << 22
 _COUNT_CHUNK = 1 << 23
+_MIN_COUNT = 1 << 20
 _COUNT_THREADS = 2
 
 
@@ -78,15 +79,20 @@ def corpus_boilerplate(sequences: Sequence[U64] | Flat, min_docs: int, share: fl
     # documents: 0.06 s against 0.08 to 0.18 s with one bucket per occurrence).
     bits = min(_BUCKET_BITS, max(16, total.bit_length() - 2))
     mask = np.uint64((1 << bits) - 1)
-    # Whole store chunks: each call's table of counts costs as much as counting 16M values.
+    # Whole store chunks, as few calls as can be: each call's table of counts costs as much as
+    # counting 16M values. But a corpus in one chunk (10,000 documents) is cut in one stretch per
+    # thread, or a single thread would count it alone (measured at 10,000 documents: the stage took
+    # 0.105 s against 0.066 s, medians of 8 alternating runs).
+    threads = max(1, min(jobs, _COUNT_THREADS))
+    size = min(_COUNT_CHUNK, max(_MIN_COUNT, -(-total // threads)))
     stretches = [
-        (c, lo, chunk[lo : lo + _COUNT_CHUNK])
+        (c, lo, chunk[lo : lo + size])
         for c, chunk in enumerate(flat.chunks)
-        for lo in range(0, len(chunk), _COUNT_CHUNK)
+        for lo in range(0, len(chunk), size)
     ]
     # Every bincount call returns a table of 2**bits counts (128 MB at 2**24), so each thread
     # holds one while it runs: two threads take most of the gain without multiplying that.
-    workers = max(1, min(jobs, len(stretches), _COUNT_THREADS))
+    workers = max(1, min(threads, len(stretches)))
 
     counts = np.zeros(1 << bits, dtype=np.int64)
     adding = Lock()

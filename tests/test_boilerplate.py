@@ -146,12 +146,17 @@ def test_prefilter_gives_the_exact_result(monkeypatch: pytest.MonkeyPatch) -> No
     share=st.sampled_from([0.1, 0.3, 0.5, 1.0]),
     chunk=st.integers(min_value=1, max_value=300),
     jobs=st.sampled_from([1, 2]),
+    min_count=st.sampled_from([1, 7, 1 << 20]),
 )
 def test_corpus_boilerplate_equals_the_rule_on_distinct_sets(
-    data_seed: int, n_docs: int, min_docs: int, share: float, chunk: int, jobs: int
+    data_seed: int, n_docs: int, min_docs: int, share: float, chunk: int, jobs: int, min_count: int
 ) -> None:
-    """The scan's path (bucket counts over sequences laid end to end, repeats included) gives
-    exactly the rule computed on each document's distinct set."""
+    """The scan's path (bucket counts over sequences laid end to end, repeats included, in
+    stretches of whole chunks or of parts of them) gives exactly the rule computed on each
+    document's distinct set."""
+    from unittest.mock import patch
+
+    import dedup.boilerplate as module
     from dedup.boilerplate import corpus_boilerplate
     from dedup.shingle import ShingleStore, sorted_unique
 
@@ -169,5 +174,6 @@ def test_corpus_boilerplate_equals_the_rule_on_distinct_sets(
     store = Small()
     stored = [store(d) for d in docs]
     expected = boilerplate_shingles([sorted_unique(d) for d in docs], min_docs, share)
-    assert np.array_equal(corpus_boilerplate(stored, min_docs, share, jobs), expected)
-    assert np.array_equal(corpus_boilerplate(docs, min_docs, share, jobs), expected)
+    with patch.object(module, "_MIN_COUNT", min_count):
+        assert np.array_equal(corpus_boilerplate(stored, min_docs, share, jobs), expected)
+        assert np.array_equal(corpus_boilerplate(docs, min_docs, share, jobs), expected)
