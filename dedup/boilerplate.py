@@ -137,7 +137,7 @@ def corpus_boilerplate(sequences: Sequence[U64] | Flat, min_docs: int, share: fl
     start = np.flatnonzero(np.concatenate(([True], value[1:] != value[:-1])))
     holders = np.diff(np.append(start, len(value)))
     # How much of each document holding a frequent shingle is made of frequent shingles.
-    involved = np.unique(doc)
+    involved = sorted_unique(doc)
     per_doc = np.bincount(doc, minlength=n_docs)
     distinct = np.ones(n_docs, dtype=np.int64)
     distinct[involved] = [len(sorted_unique(q)) for q in flat.sequences(involved)]

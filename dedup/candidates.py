@@ -176,7 +176,7 @@ def shared_bounds(lay: Layout, pairs: I32) -> npt.NDArray[np.int64]:
     short_end = np.append(lay.short_start[1:], len(lay.short))
     # Where each document's windows stand, found for all at once (and in the windows' own dtype,
     # which spares numpy a converted copy of the whole array per search).
-    needed = np.unique(pairs).astype(lay.sequence.dtype)
+    needed = sorted_unique(pairs.ravel()).astype(lay.sequence.dtype)
     found = zip(
         np.searchsorted(long_of, needed, side="left").tolist(),
         np.searchsorted(long_of, needed, side="right").tolist(),

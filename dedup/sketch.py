@@ -17,7 +17,7 @@ from threading import Lock
 import numpy as np
 import numpy.typing as npt
 
-from dedup.shingle import U64, Flat, HashSet, flatten, mix_in_place
+from dedup.shingle import U64, Flat, HashSet, flatten, mix_in_place, sorted_unique
 
 U32 = npt.NDArray[np.uint32]
 U8 = npt.NDArray[np.uint8]
@@ -120,7 +120,7 @@ def _pieces(flat: Flat, size: int) -> list[tuple[int, int, int, int]]:
         total = int(ends[-1]) if len(ends) else 0
         # A stretch ends after the document in which its size is reached.
         cuts = np.searchsorted(ends, np.arange(size, total, size), side="left") + 1
-        bounds = np.unique(np.concatenate(([0], cuts, [d1 - d0])))
+        bounds = sorted_unique(np.concatenate(([0], cuts, [d1 - d0])))
         for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
             out.append((c, d0 + lo, d0 + hi, int(ends[lo - 1]) if lo else 0))
     return out

@@ -185,3 +185,23 @@ def test_entry_point_flushes_warnings_and_exit_codes(tmp_path: Path) -> None:
     assert "skipped" in done.stderr and "empty.txt" in done.stderr
     wrong = run_module("scan", str(tmp_path), "--no-such-option")
     assert wrong.returncode == 2 and "No such option" in wrong.stderr
+
+
+def test_heavy_modules_are_imported_only_where_needed() -> None:
+    """`dedup --help` loads neither numpy, rich nor regex; a JSON scan loads no datasketch (scipy)
+    and not numpy.ma, which ``np.unique`` pulls in for a check dedup never needs."""
+    samples = Path(__file__).parent.parent / "samples"
+
+    def imported(*args: str) -> set[str]:
+        command = [sys.executable, "-X", "importtime", "-m", "dedup", *args]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        assert done.returncode in (0, 1), done.stderr
+        lines = [line for line in done.stderr.splitlines() if line.startswith("import time:")]
+        return {line.rsplit("|", 1)[1].strip() for line in lines[1:]}
+
+    at_help = imported("--help")
+    assert "click" in at_help
+    assert not {"numpy", "rich", "regex"} & at_help
+    at_scan = imported("scan", str(samples), "--json", "--no-progress", "--jobs", "1")
+    assert {"numpy", "regex", "dedup.pipeline"} <= at_scan
+    assert not {"numpy.ma", "datasketch", "scipy"} & at_scan
