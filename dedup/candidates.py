@@ -152,24 +152,17 @@ def stream_candidates(lay: Layout, threshold: float, num_perm: int, seed: int, j
     return Candidates(pairs, oversized, np.diff(np.append(start, len(every))).astype(np.int32))
 
 
-def sharing(lay: Layout, pairs: I32) -> npt.NDArray[np.bool_]:
-    """For each pair of sequences of ``lay`` (by position), whether some value of one stands in
-    the other with the same check (``Layout.checks``). False proves that the two share no
-    shingle; True may be two different shingles alike in those 40 bits."""
-    out: npt.NDArray[np.bool_] = shared_bounds(lay, pairs)[:, 0] > 0
-    return out
-
-
 def shared_bounds(lay: Layout, pairs: I32) -> npt.NDArray[np.int64]:
     """For each pair ``(i, j)`` of sequences of ``lay`` (by position), four counts over their
     40-bit values (value and check): the places of ``i`` whose value stands in ``j``, the places
     of ``j`` whose value stands in ``i``, and the distinct values of ``i`` and of ``j``.
 
-    They bound what verification can find, whatever the other 24 bits of each hash: every shingle
-    the two share, and every shingle of a shared run, fills such a place (so the distinct shared
-    shingles and the longest shared run are at most these counts), and distinct values are
-    distinct shingles (so each document has at least that many). A place of a short block's
-    padding repeats a value of the block and only raises a count.
+    A first count of 0 proves that the two share no shingle (a positive one may be two different
+    shingles alike in those 40 bits). The counts bound what verification can find, whatever the
+    other 24 bits of each hash: every shingle the two share, and every shingle of a shared run,
+    fills such a place (so the distinct shared shingles and the longest shared run are at most
+    these counts), and distinct values are distinct shingles (so each document has at least that
+    many). A place of a short block's padding repeats a value of the block and only raises a count.
     """
     n_long = len(lay.first)
     long_of, short_of = lay.sequence[:n_long], lay.sequence[n_long:]

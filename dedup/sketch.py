@@ -97,7 +97,7 @@ class Layout:
     checks: U8
     """Beside each value of ``blocks``, 8 more bits of the same shingle's hash (bits 32 to 39),
     which datasketch never sees: two shingles whose 32-bit values agree but whose checks differ are
-    different shingles (see ``candidates.sharing``)."""
+    different shingles (see ``candidates.shared_bounds``)."""
     short_checks: U8
     """The same beside each value of ``short``."""
 
