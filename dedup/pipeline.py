@@ -118,7 +118,8 @@ def lsh_candidates(
     )
     stats["oversized_buckets"] = found.oversized_buckets
     many = found.bands > FEW_BANDS
-    sure = set(map(tuple, found.pairs[many].tolist()))
+    hits = found.pairs[many].tolist()
+    sure = set(map(tuple, hits))
     # Identical texts pair up even when boilerplate left them nothing to sketch.
     by_text: dict[str, list[int]] = {}
     for i, text_hash in enumerate(text_hashes):
@@ -126,7 +127,7 @@ def lsh_candidates(
     for group in by_text.values():
         sure.update((x, y) for i, x in enumerate(group) for y in group[i + 1 :])
     few = found.pairs[~many]
-    if len(few) and len(sure) > len(found.pairs[many]):
+    if len(few) and len(sure) > len(hits):  # identical texts added pairs: none is looked at twice
         few = few[[tuple(pair) not in sure for pair in few.tolist()]]
     stats["candidates"] = len(sure) + len(few)
     return sorted(sure), few
