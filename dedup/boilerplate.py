@@ -118,14 +118,8 @@ def corpus_boilerplate(sequences: Sequence[U64] | Flat, min_docs: int, share: fl
         found = list(pool.map(survivors, stretches))
     values = [v for v, _ in found]
     docs = [d for _, d in found]
-    value = np.concatenate(values)
-    doc = np.concatenate(docs)
     # One entry per (shingle, document): the exact count of documents holding each shingle.
-    order = np.lexsort((doc, value))
-    value, doc = value[order], doc[order]
-    new = np.ones(len(value), dtype=bool)
-    new[1:] = (value[1:] != value[:-1]) | (doc[1:] != doc[:-1])
-    value, doc = value[new], doc[new]
+    value, doc = _distinct_entries(np.concatenate(values), np.concatenate(docs), n_docs)
     if not len(value):
         return np.empty(0, dtype=np.uint64)
     start = np.flatnonzero(np.concatenate(([True], value[1:] != value[:-1])))
@@ -147,6 +141,35 @@ def corpus_boilerplate(sequences: Sequence[U64] | Flat, min_docs: int, share: fl
     mean_share = share_sum / holders
     out: U64 = value[start][mean_share < share]
     return out
+
+
+def _distinct_entries(
+    value: U64, doc: npt.NDArray[np.int64], n_docs: int
+) -> tuple[U64, npt.NDArray[np.int64]]:
+    """The distinct ``(value, doc)`` entries, sorted by value and then by document."""
+    doc_bits = max(1, int(n_docs).bit_length())
+    if len(value) >= 1 << (63 - doc_bits):  # more entries than one word can number with documents
+        order = np.lexsort((doc, value))
+        value, doc = value[order], doc[order]
+        new = np.ones(len(value), dtype=bool)
+        new[1:] = (value[1:] != value[:-1]) | (doc[1:] != doc[:-1])
+        return value[new], doc[new]
+    # A two-key lexsort is several times slower than numpy's one-key sorts (measured on the 1.9
+    # million entries of 100,000 documents: 0.18 s against 0.05 s). So: sort by value alone,
+    # number the distinct values, and sort each entry's number and document packed in one word.
+    order = np.argsort(value)
+    value = value[order]
+    first = np.empty(len(value), dtype=bool)
+    first[:1] = True
+    np.not_equal(value[1:], value[:-1], out=first[1:])
+    number = np.cumsum(first, dtype=np.int64) - 1
+    packed = (number << doc_bits) | doc[order]
+    packed.sort()
+    keep = np.empty(len(packed), dtype=bool)
+    keep[:1] = True
+    np.not_equal(packed[1:], packed[:-1], out=keep[1:])
+    packed = packed[keep]
+    return value[first][packed >> doc_bits], packed & ((1 << doc_bits) - 1)
 
 
 def boilerplate_from_flat(flat: U64, lengths: npt.NDArray[np.int64], min_docs: int, share: float) -> U64:

@@ -177,3 +177,18 @@ def test_corpus_boilerplate_equals_the_rule_on_distinct_sets(
     with patch.object(module, "_MIN_COUNT", min_count):
         assert np.array_equal(corpus_boilerplate(stored, min_docs, share, jobs), expected)
         assert np.array_equal(corpus_boilerplate(docs, min_docs, share, jobs), expected)
+
+
+@pytest.mark.parametrize("n_docs", [50, 1 << 61])
+def test_distinct_entries_sorts_by_value_then_document_without_repeats(n_docs: int) -> None:
+    # 1 << 61 documents leave no room to number the values beside them: the two-key sort then.
+    from dedup.boilerplate import _distinct_entries
+
+    rng = np.random.default_rng(5)
+    values = rng.integers(0, 2**64, size=40, dtype=np.uint64)
+    value = values[rng.integers(0, 40, size=3000)]
+    doc = np.sort(rng.integers(0, 50, size=3000))[rng.permutation(3000)]
+    got_value, got_doc = _distinct_entries(value, doc, n_docs)
+    expected = sorted(set(zip(value.tolist(), doc.tolist(), strict=True)))
+    assert list(zip(got_value.tolist(), got_doc.tolist(), strict=True)) == expected
+    assert len(expected) < 2000  # the input repeated entries

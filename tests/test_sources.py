@@ -9,7 +9,7 @@ import pytest
 from dedup.config import Settings
 from dedup.errors import InputError
 from dedup.models import Skipped
-from dedup.sources import Source, Text, decode, discover, display_path, html_to_text, read_text
+from dedup.sources import Source, Text, _read_all, decode, discover, display_path, html_to_text, read_text
 
 
 def _write(path: Path, data: str | bytes = "some words here") -> Path:
@@ -265,6 +265,28 @@ def test_unreadable_missing_file(tmp_path: Path) -> None:
     result = read_text(Source(tmp_path / "gone.txt", "gone.txt"), 1000)
     assert isinstance(result, Skipped)
     assert result.reason.startswith("unreadable")
+
+
+@pytest.mark.parametrize("told", [0, 1, 70_000, 99_999, 100_000, 100_001, 300_000])
+def test_read_all_reads_to_the_end_whatever_size_it_was_told(tmp_path: Path, told: int) -> None:
+    # The size comes from fstat before the read: a file that grew since, shrank since, or whose
+    # size says nothing (0, as for files under /proc) is still read to its end, and only that.
+    data = bytes(range(256)) * 390 + b"end"
+    path = _write(tmp_path / "grown.txt", data)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert _read_all(fd, told) == data
+        assert os.read(fd, 1) == b""
+    finally:
+        os.close(fd)
+
+
+def test_read_text_keeps_line_ends_and_bytes_as_written(tmp_path: Path) -> None:
+    data = b"first line\r\nsecond line\rthird\n" * 5000
+    text = read_text(_source(_write(tmp_path / "crlf.txt", data)), len(data))
+    assert isinstance(text, Text)
+    assert text.text == data.decode("ascii")
+    assert text.content_hash == hashlib.sha256(data).hexdigest()
 
 
 # ---- HTML ----------------------------------------------------------------------------------------
