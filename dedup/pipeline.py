@@ -51,8 +51,11 @@ def prepare_all(
     settings: Settings,
     progress: Progress | None = None,
     pool: Executor | None = None,
+    store: ShingleStore | None = None,
 ) -> list[Prepared | Skipped]:
-    """Run :func:`prepare_batch` over all sources, in order, on ``pool`` when given."""
+    """Run :func:`prepare_batch` over all sources, in order, on ``pool`` when given. The
+    documents' shingles are kept in ``store`` (a new one when not given): its ``flat`` then lays
+    them end to end without a look at each."""
     out: list[Prepared | Skipped] = []
     total = len(sources)
     batches = list(_batches(sources, BATCH))
@@ -61,7 +64,7 @@ def prepare_all(
         results: Iterator[PackedBatch] = map(prepare_packed, *args)
     else:
         results = pool.map(prepare_packed, *args)
-    store = ShingleStore()
+    store = store if store is not None else ShingleStore()
     for result in results:
         out.extend(unpack(result, store))
         if progress:
@@ -422,10 +425,12 @@ def _scan(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
+        store: ShingleStore | None = None
         if index is not None:
             results, _ = prepare_with_index(sources, settings, index, pool, prune_under=paths)
         else:
-            results = prepare_all(sources, settings, progress, pool)
+            store = ShingleStore()
+            results = prepare_all(sources, settings, progress, pool, store)
         clock = _lap(timings, "read+shingle", clock)
         prepared = [r for r in results if isinstance(r, Prepared)]
         skipped = tuple(r for r in results if isinstance(r, Skipped))
@@ -438,8 +443,9 @@ def _scan(
         # From here on the corpus's shingles, the bulk of a scan's memory, are held only end to end
         # in ``flat``, which laying out consumes: candidates are verified on their texts read
         # afresh, in the worker processes.
-        flat = flatten([p.shingles for p in prepared])
-        del prepared
+        sequences = [p.shingles for p in prepared]
+        flat = store.flat([len(q) for q in sequences]) if store is not None else flatten(sequences)
+        del prepared, sequences, store
         boilerplate, lay = corpus_layout(flat, settings, stats, timings, release=True)
         del flat
         clock = time.perf_counter()

@@ -183,19 +183,59 @@ class ShingleStore:
     def __init__(self) -> None:
         self._chunk: U64 = np.empty(0, dtype=np.uint64)
         self._used = 0
+        self._regions: list[tuple[U64, int, int]] = []
+        """Where the copies lie, in the order they were made: (array, start, end), merged when
+        one follows the other in the same array."""
 
     def __call__(self, values: U64) -> U64:
         """A copy of ``values`` that lives in the store."""
         n = len(values)
         if n > self.CHUNK:
-            return values.copy()
+            copy = values.copy()
+            self._note(copy, 0, n)
+            return copy
         if self._used + n > len(self._chunk):
             self._chunk = _mapped(self.CHUNK)
             self._used = 0
         out = self._chunk[self._used : self._used + n]
         out[:] = values
+        self._note(self._chunk, self._used, self._used + n)
         self._used += n
         return out
+
+    def _note(self, owner: U64, start: int, end: int) -> None:
+        if end == start:
+            return
+        if self._regions and self._regions[-1][0] is owner and self._regions[-1][2] == start:
+            self._regions[-1] = (owner, self._regions[-1][1], end)
+        else:
+            self._regions.append((owner, start, end))
+
+    def flat(self, lengths: Sequence[int] | I64) -> Flat:
+        """Everything stored so far as sequences of ``lengths`` values, in the order stored: the
+        same :class:`Flat` as :func:`flatten` of those sequences, found without looking at each.
+        The store then lets go of its arrays (the Flat holds them)."""
+        sizes = np.fromiter((end - start for _, start, end in self._regions), np.int64, len(self._regions))
+        lengths = np.asarray(lengths, dtype=np.int64)
+        if int(sizes.sum()) != int(lengths.sum()):
+            raise ValueError(f"the store holds {int(sizes.sum())} values, the lengths {int(lengths.sum())}")
+        chunks = [owner[start:end] for owner, start, end in self._regions]
+        self._regions = []
+        self._chunk = np.empty(0, dtype=np.uint64)
+        self._used = 0
+        if not chunks:
+            return Flat([], np.zeros(1, dtype=np.int64), lengths)
+        # Each region starts where a sequence with values starts (copies are whole batches of
+        # sequences): the first such sequence is the region's first, as flatten counts it.
+        filled = np.flatnonzero(lengths > 0)
+        starts = (np.cumsum(lengths) - lengths)[filled]
+        region_starts = np.cumsum(sizes) - sizes
+        at = np.searchsorted(starts, region_starts)
+        found = starts[np.minimum(at, len(filled) - 1)]
+        if np.any(at >= len(filled)) or not np.array_equal(found, region_starts):
+            raise ValueError("the lengths split a stored copy between two regions")
+        first = np.concatenate(([0], filled[at[1:]], [len(lengths)])).astype(np.int64)
+        return Flat(chunks, first, lengths)
 
 
 def _mapped(n: int) -> U64:

@@ -218,3 +218,54 @@ def test_flatten_copies_many_small_pieces_but_not_large_ones() -> None:
     assert len(flat.chunks) == 20
     assert all(np.shares_memory(chunk, own) for chunk, own in zip(flat.chunks, large, strict=True))
     assert all(np.array_equal(flat.sequence(i), large[i]) for i in range(20))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    chunk=st.integers(min_value=1, max_value=60),
+    batches=st.lists(st.lists(st.integers(min_value=0, max_value=12), max_size=6), max_size=8),
+)
+def test_store_flat_is_flatten_of_what_was_stored(chunk: int, batches: list[list[int]]) -> None:
+    """The scan lays its corpus out from the store's own record of where the copies went: the same
+    chunks, first sequences and lengths as looking at every sequence (batches larger than a chunk,
+    empty batches and empty sequences included)."""
+    from dedup.shingle import ShingleStore, _flatten
+
+    class Small(ShingleStore):
+        CHUNK = chunk
+
+    store = Small()
+    rng = np.random.default_rng(len(batches))
+    stored = []
+    for lengths in batches:
+        copy = store(rng.integers(0, 2**63, size=sum(lengths), dtype=np.uint64))
+        at = 0
+        for n in lengths:
+            stored.append(copy[at : at + n])
+            at += n
+    expected = _flatten(stored)
+    got = store.flat([len(q) for q in stored])
+    assert np.array_equal(got.first, expected.first)
+    assert np.array_equal(got.lengths, expected.lengths)
+    assert [(c.ctypes.data, len(c)) for c in got.chunks] == [(c.ctypes.data, len(c)) for c in expected.chunks]
+    if got.chunks:
+        everything = got.sequences(np.arange(len(stored)))
+        assert all(np.array_equal(a, b) for a, b in zip(everything, stored, strict=True))
+
+
+def test_store_flat_refuses_lengths_that_do_not_fit() -> None:
+    from dedup.shingle import ShingleStore
+
+    class Small(ShingleStore):
+        CHUNK = 4
+
+    for lengths in ([2, 2], [2, 4], [6, 0]):  # too few values; a sequence across two chunks (twice)
+        store = Small()
+        store(np.arange(3, dtype=np.uint64))
+        store(np.arange(3, dtype=np.uint64))  # does not fit beside the first: a chunk of its own
+        with pytest.raises(ValueError):
+            store.flat(lengths)
+    store = Small()
+    store(np.arange(3, dtype=np.uint64))
+    store(np.arange(3, dtype=np.uint64))
+    assert store.flat([1, 2, 0, 3]).first.tolist() == [0, 3, 4]
