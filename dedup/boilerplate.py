@@ -110,10 +110,17 @@ def corpus_boilerplate(sequences: Sequence[U64] | Flat, min_docs: int, share: fl
         hit = np.flatnonzero(small[(stretch & mask).view(np.int64)] >= cap)
         return stretch[hit], flat.first[c] + np.searchsorted(flat.starts(c), hit + lo, side="right") - 1
 
+    small = np.empty(1 << bits, dtype=np.uint8)
+
+    def cap_counts(part: slice, table: npt.NDArray[np.int64] = counts) -> None:
+        np.minimum(table[part], cap, out=small[part], casting="unsafe")
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(count, stretches))
-        small = np.minimum(counts, cap, out=counts).astype(np.uint8)
-        del count
+        # The table is as large as a chunk of the corpus: capped by all threads, not by one.
+        step = -(-(1 << bits) // workers)
+        list(pool.map(cap_counts, [slice(lo, lo + step) for lo in range(0, 1 << bits, step)]))
+        del count, cap_counts
         del counts
         found = list(pool.map(survivors, stretches))
     values = [v for v, _ in found]
