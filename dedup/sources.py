@@ -113,8 +113,8 @@ def discover(paths: Sequence[str], settings: Settings, cwd: Path) -> list[Source
 def read_text(source: Source, max_bytes: int) -> Text | Skipped:
     """Read and decode one file, or say in a few words why it is skipped. Never raises for bad files."""
     try:
-        # A file descriptor, not a buffered file object: reading 100,000 small files this way
-        # takes 5 µs a file against 9 µs (measured on the speed benchmark's corpus).
+        # A file descriptor, not a buffered file object: 5 µs a file against 9 µs (measured on
+        # the 10,000 files of the speed benchmark's corpus, already in the page cache).
         fd = os.open(source.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         try:
             size = os.fstat(fd).st_size
