@@ -267,11 +267,13 @@ def test_unreadable_missing_file(tmp_path: Path) -> None:
     assert result.reason.startswith("unreadable")
 
 
-@pytest.mark.parametrize("told", [0, 1, 70_000, 99_999, 100_000, 100_001, 300_000])
+@pytest.mark.parametrize("told", [0, 1, 70_000, 99_842, 99_843, 99_844, 300_000])
 def test_read_all_reads_to_the_end_whatever_size_it_was_told(tmp_path: Path, told: int) -> None:
-    # The size comes from fstat before the read: a file that grew since, shrank since, or whose
-    # size says nothing (0, as for files under /proc) is still read to its end, and only that.
+    # The size comes from fstat before the read: the file's own size (99,843 bytes), or that of a
+    # file that grew since, shrank since, or whose size says nothing (0, as for files under /proc).
+    # It is read to its end either way, and only that.
     data = bytes(range(256)) * 390 + b"end"
+    assert len(data) == 99_843
     path = _write(tmp_path / "grown.txt", data)
     fd = os.open(path, os.O_RDONLY)
     try:
