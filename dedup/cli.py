@@ -5,6 +5,7 @@ Only this module imports click. Library errors become one-line messages with exi
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Callable
@@ -402,6 +403,10 @@ def hook(files: tuple[str, ...], corpus: tuple[str, ...], config_path: Path | No
 
 def main() -> None:
     """Entry point of the ``dedup`` console script."""
+    # A command runs once and leaves with os._exit. A scan makes no reference cycles, so the
+    # cyclic collector could only walk its millions of records for nothing: once the scan hands
+    # them back, the first collection took 0.1 s at 100,000 documents (2 runs), before the output.
+    gc.disable()
     try:
         cli.main(prog_name="dedup")
     except KeyboardInterrupt:

@@ -146,6 +146,14 @@ _CAPTION_WORDS = ("photo", "reuters", "getty", "image", "credit", "afp", "shutte
 """Every match of the caption pattern holds one of these, so other lines skip the search."""
 
 
+def may_caption(text: str) -> bool:
+    """Whether some piece of ``text`` could be a caption: :func:`caption_rule` matches only a text
+    holding one of its key words, and case folding keeps every piece's folded text a piece of the
+    whole's (see :func:`range_rules`), so a text without one holds no caption anywhere."""
+    folded = search_fold(text)
+    return any(word in folded for word in _CAPTION_WORDS)
+
+
 def caption_rule(line: str) -> str | None:
     """Photo captions and credits."""
     low = search_fold(line)

@@ -196,3 +196,63 @@ def test_compare_json_validates_against_schema(in_root: Path) -> None:
     for pair in ((ORIGINAL, REPRINT), ("samples/alpine-glacier-survey.txt", ORIGINAL)):
         done = CliRunner().invoke(cli, ["compare", *pair, "--json"])
         jsonschema.validate(json.loads(done.stdout), schema)
+
+
+def _floating_in_full(matches, text, tokens):  # type: ignore[no-untyped-def]
+    """What explain._floating computes, without its shortcuts."""
+    from dedup.align import mark_moved
+    from dedup.explain import _char_range
+    from dedup.label import caption_rule
+
+    weights = []
+    for m in matches:
+        lo, hi = _char_range(tokens, m.a0, m.a1, len(text))
+        weights.append(0 if m.a1 - m.a0 < 120 and caption_rule(text[lo:hi]) else m.a1 - m.a0)
+    return mark_moved(matches, weights)
+
+
+PARAGRAPHS = [
+    "The council met on Tuesday to discuss the budget for the coming year and the state of the roads.",
+    "Photo: Jane Roe for the Herald. A crowd gathers outside the town hall before the vote.",
+    "Residents said the new bus routes had cut their journeys to work by a quarter of an hour.",
+    "The mayor promised a decision on the bridge repairs before the end of the summer holidays.",
+    "Critics argued that the plan left the northern villages without any service on Sundays.",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.permutations(range(5)), st.permutations(range(5)), st.booleans())
+def test_floating_shortcuts_change_nothing(order_a: list[int], order_b: list[int], caption: bool) -> None:
+    """Spans marked moved are the same with and without the shortcuts of explain._floating, for
+    texts with and without a caption, in any order of their paragraphs."""
+    from dedup.align import align_hashes
+    from dedup.explain import _floating
+    from dedup.tokens import TokenList
+
+    paragraphs = PARAGRAPHS if caption else [p.replace("Photo: ", "") for p in PARAGRAPHS]
+    text_a = "\n\n".join(paragraphs[i] for i in order_a)
+    text_b = "\n\n".join(paragraphs[i] for i in order_b)
+    tokens_a, tokens_b = TokenList(text_a), TokenList(text_b)
+    matches = align_hashes(tokens_a.hashes, tokens_b.hashes, 5)
+    assert _floating(matches, text_a, tokens_a) == _floating_in_full(matches, text_a, tokens_a)
+
+
+def test_floating_caption_does_not_anchor() -> None:
+    """A caption that moved does not make the body around it count as moved."""
+    from dedup.align import align_hashes
+    from dedup.explain import _floating
+    from dedup.tokens import TokenList
+
+    lead = "The council met on Tuesday to talk about the budget for the coming year."
+    caption = PARAGRAPHS[1] + " The hall was full an hour before the doors opened to the public."
+    text_a = "\n\n".join([lead, caption, *PARAGRAPHS[2:]])
+    text_b = "\n\n".join([caption, lead, *PARAGRAPHS[2:]])
+    tokens_a, tokens_b = TokenList(text_a), TokenList(text_b)
+    matches = align_hashes(tokens_a.hashes, tokens_b.hashes, 5)
+
+    def moved(marked: list) -> list[str]:  # type: ignore[type-arg]
+        return [text_a[tokens_a.starts[m.a0] : tokens_a.ends[m.a1 - 1]] for m in marked if m.moved]
+
+    # Weighed by words, the longer caption anchors the order and the lead seems to have moved.
+    assert moved(matches) == [lead.rstrip(".")]
+    assert moved(_floating(matches, text_a, tokens_a)) == [caption.rstrip(".")]

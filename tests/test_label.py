@@ -400,3 +400,28 @@ def test_range_rules_skip_only_what_is_absent() -> None:
     assert plain[attribution_rule] is None and plain[caption_rule] is None
     assert plain[dateline_rule] is None and plain[byline_rule] is not None  # names still checked
     assert range_rules("Reprinted from X. Photo: AP. March 3, 2024. She is a staff writer.\n") == {}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(_LINES) | st.text(max_size=60).map(lambda t: t + "\n"), max_size=12),
+    st.lists(st.tuples(st.integers(0, 800), st.integers(0, 800)), max_size=8),
+)
+def test_no_caption_word_no_caption_anywhere(lines: list[str], cuts: list[tuple[int, int]]) -> None:
+    """A text that may_caption rules out holds no piece the caption rule labels."""
+    from dedup.label import caption_rule, may_caption
+
+    text = "".join(lines)
+    pieces = [*lines, *(text[min(a, b) : max(a, b)] for a, b in cuts)]
+    if not may_caption(text):
+        assert all(caption_rule(piece) is None for piece in pieces)
+    if any(caption_rule(piece) for piece in pieces):
+        assert may_caption(text)
+
+
+def test_may_caption() -> None:
+    from dedup.label import may_caption
+
+    assert may_caption("Body.\n(AP Photo/Jane Roe)\nMore.")
+    assert may_caption("CREDİT: Jane Doe")
+    assert not may_caption("The talks resumed on Friday after a week of delays.\n")
