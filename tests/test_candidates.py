@@ -3,6 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from datasketch import MinHash, MinHashLSH
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dedup.candidates import MAX_BUCKET, band_keys, candidate_pairs, lsh_params
 from dedup.shingle import shingle_hashes
@@ -333,3 +335,54 @@ def test_bounds_never_rule_out_a_pair_verification_keeps(window: int, only: str)
         elif not may_relate(*bounds, settings):
             ruled_out += 1
     assert kept > 10 and ruled_out > 10
+
+
+def _pairs_by_hand(keys: list[int], doc: list[int], limit: int) -> tuple[set[int], int]:
+    """Pair codes of documents sharing a key, and buckets of more than ``limit`` documents."""
+    buckets: dict[int, set[int]] = {}
+    for key, d in zip(keys, doc, strict=True):
+        buckets.setdefault(key, set()).add(d)
+    codes: set[int] = set()
+    oversized = 0
+    for members in buckets.values():
+        if len(members) > limit:
+            oversized += 1
+            continue
+        ordered = sorted(members)
+        codes.update((x << 32) | y for i, x in enumerate(ordered) for y in ordered[i + 1 :])
+    return codes, oversized
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    entries=st.lists(st.tuples(st.integers(0, 12), st.integers(0, 9)), max_size=120),
+    limit=st.sampled_from([3, 5, MAX_BUCKET]),
+    reuse=st.booleans(),
+)
+def test_bucket_pairs_match_pairs_by_hand(entries: list[tuple[int, int]], limit: int, reuse: bool) -> None:
+    """Keys shared within one document only, by two documents, or by many (some over the bucket
+    limit), with repeats: the same pairs and skipped buckets as by hand, on both paths."""
+    from dedup import candidates
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(candidates, "MAX_BUCKET", limit)
+        _check_bucket_pairs(entries, limit, reuse)
+
+
+def _check_bucket_pairs(entries: list[tuple[int, int]], limit: int, reuse: bool) -> None:
+    from dedup import candidates
+
+    # Keys in the top 40 bits, as the bands' keys are told apart; a few differ only below them.
+    keys = [(k * 0x9E3779B97F4A7C15 % (1 << 40)) << 24 | (k % 3) for k, _ in entries]
+    doc = [d for _, d in entries]
+    expected = _pairs_by_hand([k >> 24 for k in keys], doc, limit)
+    key_array = np.array(keys, dtype=np.uint64)
+    doc_array = np.array(doc, dtype=np.int32)
+    work = candidates._Buffers(len(keys)) if reuse else None
+    codes, oversized = candidates._bucket_pairs(key_array.copy(), doc_array, work)
+    assert (set(codes.tolist()), oversized) == expected
+    # Document numbers too large to pack beside a key take the two-key sort instead.
+    big = doc_array.astype(np.int64) + (1 << 24)
+    codes, oversized = candidates._bucket_pairs(key_array >> np.uint64(24), big)
+    shift = (1 << 24) * ((1 << 32) + 1)
+    assert ({c - shift for c in codes.tolist()}, oversized) == expected
