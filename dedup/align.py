@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.models import Token
-from dedup.shingle import U64, shingle_hashes
+from dedup.shingle import U64, argsort_values, shingle_hashes
 from dedup.tokens import TokenList
 from dedup.wordhash import word_hashes
 
@@ -58,17 +58,23 @@ def _runs(ha: U64, hb: U64) -> I64:
     """Maximal diagonal runs of shared shingles as rows ``(i, j, length)`` in shingle indices."""
     if len(ha) == 0 or len(hb) == 0:
         return np.empty((0, 3), dtype=np.int64)
-    order_b = np.argsort(hb, kind="stable")
-    sorted_b = hb[order_b]
-    lo = np.searchsorted(sorted_b, ha, side="left")
+    # The seeds are found for A's values in sorted order (binary searches for keys in order are
+    # several times faster), then put back in text order. Which of several equal values of B
+    # comes first does not matter: every (i, j) seed is found, and they are sorted below.
+    order_b, sorted_b = argsort_values(hb)
+    order_a, sorted_a = argsort_values(ha)
+    lo_sorted = np.searchsorted(sorted_b, sorted_a, side="left")
     if len(hb) > 1 and bool(np.any(sorted_b[1:] == sorted_b[:-1])):
-        counts = np.searchsorted(sorted_b, ha, side="right") - lo
+        counts_sorted = np.searchsorted(sorted_b, sorted_a, side="right") - lo_sorted
     else:
         # B has no repeated shingle (the usual case): a value is there once or not at all.
-        counts = (sorted_b[np.minimum(lo, len(hb) - 1)] == ha).astype(np.int64)
+        counts_sorted = (sorted_b[np.minimum(lo_sorted, len(hb) - 1)] == sorted_a).astype(np.int64)
+    lo = np.empty(len(ha), dtype=np.int64)
+    lo[order_a] = lo_sorted
+    counts = np.empty(len(ha), dtype=np.int64)
+    counts[order_a] = counts_sorted
     # Seeds repeated many times (refrains, tables) add noise, not alignment.
     usable = (counts > 0) & (counts <= MAX_SEED_REPEATS)
-    sorted_a = np.sort(ha)
     if len(ha) > MAX_SEED_REPEATS and bool(
         np.any(sorted_a[MAX_SEED_REPEATS:] == sorted_a[:-MAX_SEED_REPEATS])
     ):

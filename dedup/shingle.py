@@ -35,10 +35,32 @@ def member(values: npt.NDArray[Any], sorted_set: npt.NDArray[Any]) -> npt.NDArra
     """
     if not len(sorted_set) or not len(values):
         return np.zeros(len(values), dtype=bool)
-    at = np.searchsorted(sorted_set, values)
+    if len(values) < _SORT_KEYS_FROM:
+        at = np.searchsorted(sorted_set, values)
+        at[at == len(sorted_set)] = 0
+        found: npt.NDArray[np.bool_] = sorted_set[at] == values
+        return found
+    order, ordered = argsort_values(values)
+    at = np.searchsorted(sorted_set, ordered)
     at[at == len(sorted_set)] = 0
-    found: npt.NDArray[np.bool_] = sorted_set[at] == values
+    found = np.empty(len(values), dtype=bool)
+    found[order] = sorted_set[at] == ordered
     return found
+
+
+_SORT_KEYS_FROM = 64
+"""Values from which :func:`member` sorts them before searching. Binary searches for keys in
+random order mispredict nearly every branch; for keys in order they walk forward. Sorting first
+was the faster from about 50 values on (measured on fresh random hashes: 600 values in a set of
+500, 30 µs a call searched as they come against 18 µs sorted first; 10 values, 6.5 against 7)."""
+
+
+def argsort_values(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.intp], npt.NDArray[Any]]:
+    """The order that sorts ``values``, and the values in that order. Not a stable sort: callers
+    use the order only where equal values are interchangeable (numpy's default sort of 64-bit
+    values is vectorised, the stable one is not: 6 against 20 µs for 600 hashes)."""
+    order = np.argsort(values)
+    return order, values[order]
 
 
 class HashSet:
