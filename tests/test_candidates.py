@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from dedup.candidates import MAX_BUCKET, band_keys, candidate_pairs, lsh_params
 from dedup.shingle import shingle_hashes
-from dedup.sketch import Windows, window_signatures
+from dedup.sketch import Layout, Windows, window_signatures
 from dedup.wordhash import word_hashes
 
 K = 5
@@ -386,3 +386,59 @@ def _check_bucket_pairs(entries: list[tuple[int, int]], limit: int, reuse: bool)
     codes, oversized = candidates._bucket_pairs(key_array >> np.uint64(24), big)
     shift = (1 << 24) * ((1 << 32) + 1)
     assert ({c - shift for c in codes.tolist()}, oversized) == expected
+
+
+def _bounds_one_by_one(lay: Layout, pairs: np.ndarray) -> list[list[int]]:
+    """shared_bounds by its definition, a document at a time: each sequence's 40-bit values from
+    its own blocks (or its short stretch), and the places of each side whose value the other has."""
+    n_long = len(lay.first)
+
+    def values(position: int) -> np.ndarray:
+        windows = np.flatnonzero(lay.sequence[:n_long] == position)
+        if len(windows):
+            cols = slice(int(lay.first[windows[0]]), int(lay.first[windows[-1]]) + 2)
+            value, check = lay.blocks[:, cols], lay.checks[:, cols]
+        else:
+            short = np.flatnonzero(lay.sequence[n_long:] == position)
+            if not len(short):
+                return np.empty(0, np.uint64)
+            ends = np.append(lay.short_start[1:], len(lay.short))
+            stretch = slice(int(lay.short_start[short[0]]), int(ends[short[0]]))
+            value, check = lay.short[stretch], lay.short_checks[stretch]
+        return (value.astype(np.uint64).ravel() << np.uint64(8)) | check.ravel()
+
+    out = []
+    for i, j in pairs.tolist():
+        mine, theirs = values(i), values(j)
+        out.append(
+            [
+                int(np.isin(mine, theirs).sum()),
+                int(np.isin(theirs, mine).sum()),
+                len(np.unique(mine)),
+                len(np.unique(theirs)),
+            ]
+        )
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), window=st.sampled_from([4, 8, 20]))
+def test_shared_bounds_as_defined(seed: int, window: int) -> None:
+    """Long and short sequences, repeats, boilerplate that empties some, documents in many pairs:
+    the counts are those of the definition."""
+    from dedup.candidates import shared_bounds
+    from dedup.sketch import layout
+
+    rng = np.random.default_rng(seed)
+    pool = rng.integers(0, 2**64, size=120, dtype=np.uint64)
+    pool[60:90] = _colliding(pool[:30], rng)  # alike in the 32 bits datasketch sees
+    seqs = [pool[rng.integers(0, 120, size=int(rng.integers(0, 70)))] for _ in range(12)]
+    boiler = np.unique(pool[rng.integers(0, 120, size=int(rng.integers(0, 6)))])
+    lay = layout(seqs, range(len(seqs)), window, boiler)
+    present = np.unique(lay.sequence)
+    if len(present) < 2:
+        return
+    picks = rng.choice(present, size=(int(rng.integers(1, 30)), 2))
+    # In order, as ruled_in gives them: one document's pairs follow each other.
+    pairs = np.unique(np.sort(picks[picks[:, 0] != picks[:, 1]], axis=1), axis=0).astype(np.int32)
+    assert shared_bounds(lay, pairs).tolist() == _bounds_one_by_one(lay, pairs)
