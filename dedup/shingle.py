@@ -77,11 +77,15 @@ class HashSet:
     def __len__(self) -> int:
         return len(self.values)
 
-    def contains(self, values: U64) -> npt.NDArray[np.bool_]:
-        """For each value, whether it is in the set."""
+    def contains(self, values: U64, work: U64 | None = None) -> npt.NDArray[np.bool_]:
+        """For each value, whether it is in the set. ``work``, at least as long as ``values``,
+        serves as working memory when given (see ``sketch.layout``)."""
         if not len(self.values) or not len(values):
             return np.zeros(len(values), dtype=bool)
-        maybe = self.bitmap[(values & np.uint64((1 << self._BITS) - 1)).view(np.int64)]
+        low = np.bitwise_and(
+            values, np.uint64((1 << self._BITS) - 1), out=None if work is None else work[: len(values)]
+        )
+        maybe = self.bitmap[low.view(np.int64)]
         hits = np.flatnonzero(maybe)
         if len(hits):
             maybe[hits] = member(values[hits], self.values)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
-from threading import Lock
+from threading import Lock, local
 
 import numpy as np
 import numpy.typing as npt
@@ -154,17 +154,29 @@ def layout(
     left = [sum(1 for p in pieces if p[0] == c) for c in range(len(flat.chunks))]
     done = Lock()
 
+    buffers = local()
+
     def kept_lengths(piece: tuple[int, int, int, int]) -> npt.NDArray[np.bool_] | None:
+        """The mask of the piece's values that are not boilerplate (None: all are kept), with
+        the documents' lengths counted without them."""
         if dropped is None:
             return None
         c, d0, d1, v0 = piece
         docs = slice(d0, d1)
         v1 = v0 + int(flat.lengths[docs].sum())
-        keep = ~dropped.contains(flat.chunks[c][v0:v1])
-        before = np.concatenate(([0], np.cumsum(keep)))
+        # Each thread's working memory serves all its pieces: fresh memory for every piece cost
+        # more time in the kernel than the work.
+        work = getattr(buffers, "work", None)
+        if work is None or len(work) < v1 - v0:
+            work = buffers.work = np.empty(v1 - v0, dtype=np.uint64)
+        gone = dropped.contains(flat.chunks[c][v0:v1], work)
+        at = np.flatnonzero(gone)
+        if not len(at):
+            return None
+        # Boilerplate is a small part of the corpus: count it per document where it stands.
         ends = np.cumsum(flat.lengths[docs])
-        lengths[docs] = before[ends] - before[ends - flat.lengths[docs]]
-        return keep
+        lengths[docs] -= np.bincount(np.searchsorted(ends, at, side="right"), minlength=d1 - d0)
+        return np.logical_not(gone, out=gone)
 
     workers = max(1, min(jobs, len(pieces)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -190,17 +202,21 @@ def layout(
         keep = masks[n]
         masks[n] = None
         chunk = flat.chunks[c][v0 : v0 + int(flat.lengths[d0:d1].sum())]
-        kept = chunk[keep] if keep is not None else chunk
-        del keep, chunk
         doc_end = np.cumsum(lengths[d0:d1])
-        at = 0
-        while at < len(kept):
+        # Where each document's values end in the chunk, boilerplate included: the values kept
+        # are taken a piece at a time, not copied out of the whole stretch first.
+        chunk_end = np.cumsum(flat.lengths[d0:d1])
+        at, total = 0, int(doc_end[-1]) if len(doc_end) else 0
+        while at < total:
             # Whole documents, about _PIECE shingles at a time.
             lo_doc = int(np.searchsorted(doc_end, at, side="right"))
             stop = max(int(np.searchsorted(doc_end, at + _PIECE, side="right")), lo_doc + 1)
             end = int(doc_end[stop - 1])
-            values = _fmix32_in_place(kept[at:end].astype(np.uint32))
-            check = (kept[at:end] >> np.uint64(32)).astype(np.uint8)
+            lo_value = int(chunk_end[lo_doc - 1]) if lo_doc else 0
+            part = chunk[lo_value : int(chunk_end[stop - 1])]
+            kept = part[keep[lo_value : int(chunk_end[stop - 1])]] if keep is not None else part
+            values = _fmix32_in_place(kept.astype(np.uint32))
+            check = (kept >> np.uint64(32)).astype(np.uint8)
             which = np.arange(d0 + lo_doc, d0 + stop)
             counts = lengths[which]
             doc_of = np.repeat(which, counts)
@@ -215,7 +231,7 @@ def layout(
             short_values[short_target] = values[is_short]
             short_checks[short_target] = check[is_short]
             at = end
-        del kept
+        del chunk, keep
         if release:
             with done:
                 left[c] -= 1
