@@ -10,7 +10,7 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
-from dedup.align import Edit, Match, align_hashes, mark_moved, segments, token_ends, token_starts
+from dedup.align import Edit, Match, Segment, align_hashes, mark_moved, segments, token_ends, token_starts
 from dedup.label import (
     Labelled,
     LazyRepeated,
@@ -117,13 +117,14 @@ def _side_spans(
     matches: Sequence[Match],
     side: str,
     is_boilerplate: LinePredicate | None,
+    cut: tuple[Sequence[Segment], Sequence[Segment]],
 ) -> tuple[Span, ...]:
-    mine = [(m.a0, m.a1) if side == "a" else (m.b0, m.b1) for m in matches]
-    theirs = [(m.b0, m.b1) if side == "a" else (m.a0, m.a1) for m in matches]
-    other_segments = {s.match: s for s in segments(other_text, other_tokens, theirs) if s.match is not None}
+    """The spans of one side: ``cut`` holds the segments of this side and of the other."""
+    own, others = cut
+    other_segments = {s.match: s for s in others if s.match is not None}
     spans: list[Span] = []
     repeated = LazyRepeated(text)
-    for seg in segments(text, tokens, mine):
+    for seg in own:
         body = text[seg.start : seg.end]
         if seg.match is None:
             pieces = label_divergent(text, seg.start, seg.end, is_boilerplate, repeated)
@@ -319,8 +320,11 @@ def explain(
         if boilerplate is not None
         else (None, None)
     )
-    spans_a = _side_spans(text_a, tokens_a, text_b, tokens_b, matches, "a", bp_a)
-    spans_b = _side_spans(text_b, tokens_b, text_a, tokens_a, matches, "b", bp_b)
+    # Each text is cut into segments once, for its own spans and for the other's cross-references.
+    cut_a = segments(text_a, tokens_a, [(m.a0, m.a1) for m in matches])
+    cut_b = segments(text_b, tokens_b, [(m.b0, m.b1) for m in matches])
+    spans_a = _side_spans(text_a, tokens_a, text_b, tokens_b, matches, "a", bp_a, (cut_a, cut_b))
+    spans_b = _side_spans(text_b, tokens_b, text_a, tokens_a, matches, "b", bp_b, (cut_b, cut_a))
     shared_a = sum(m.a1 - m.a0 for m in matches)
     shared_b = sum(m.b1 - m.b0 for m in matches)
     a_in = a_in_b if a_in_b is not None else shared_a / max(1, len(tokens_a))
