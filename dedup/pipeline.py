@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from dedup.arena import Arena
 from dedup.boilerplate import boilerplate_shingles, corpus_boilerplate
 from dedup.candidates import I32, shared_bounds, stream_candidates
 from dedup.cluster import clusters
@@ -46,16 +47,40 @@ def _batches(items: Sequence[Source], size: int) -> Iterator[Sequence[Source]]:
         yield items[i : i + size]
 
 
+_ARENA: Arena | None = None
+"""In a worker process: the arena of the scan that forked it, if any (see :func:`_start_worker`)."""
+
+
+def _start_worker(arena: Arena | None) -> None:
+    """What every worker process does first: note the arena it shares with its parent."""
+    global _ARENA
+    _ARENA = arena
+    gc.enable()
+
+
+def _prepare_placed(sources: Sequence[Source], shingle_size: int, max_bytes: int, place: bool) -> PackedBatch:
+    """:func:`prepare_packed` in a worker, with the shingles left in the worker's arena when
+    ``place`` is set and they fit there."""
+    batch = prepare_packed(sources, shingle_size, max_bytes)
+    if place and _ARENA is not None and len(batch.shingles):
+        at = _ARENA.place(batch.shingles)
+        if at is not None:
+            return dataclasses.replace(batch, shingles=np.empty(0, np.uint64), placed=at)
+    return batch
+
+
 def prepare_all(
     sources: Sequence[Source],
     settings: Settings,
     progress: Progress | None = None,
     pool: Executor | None = None,
     store: ShingleStore | None = None,
+    arena: Arena | None = None,
 ) -> list[Prepared | Skipped]:
     """Run :func:`prepare_batch` over all sources, in order, on ``pool`` when given. The
     documents' shingles are kept in ``store`` (a new one when not given): its ``flat`` then lays
-    them end to end without a look at each."""
+    them end to end without a look at each. ``arena``, the one the pool's workers were started
+    with, carries the shingles back from them."""
     out: list[Prepared | Skipped] = []
     total = len(sources)
     batches = list(_batches(sources, BATCH))
@@ -63,10 +88,15 @@ def prepare_all(
     if pool is None or len(batches) == 1:
         results: Iterator[PackedBatch] = map(prepare_packed, *args)
     else:
-        results = pool.map(prepare_packed, *args)
+        results = pool.map(_prepare_placed, *args, repeat(arena is not None))
     store = store if store is not None else ShingleStore()
     for result in results:
-        out.extend(unpack(result, store))
+        if result.placed is not None and arena is not None:
+            # Copied into the store in order, straight from where the worker left them.
+            shingles = arena.take(*result.placed, store)
+            out.extend(unpack(dataclasses.replace(result, shingles=shingles, placed=None)))
+        else:
+            out.extend(unpack(result, store))
         if progress:
             progress("reading", len(out), total)
     return out
@@ -372,9 +402,12 @@ def scan(
     jobs = settings.effective_jobs()
 
     def run(index: Index | None) -> Report:
+        pooled = jobs > 1 and len(sources) > BATCH
+        # Mapped before the workers are forked, so that they share it.
+        arena = Arena.create() if pooled and index is None else None
         with (
-            ProcessPoolExecutor(max_workers=jobs, initializer=gc.enable)
-            if jobs > 1 and len(sources) > BATCH
+            ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(arena,))
+            if pooled
             else _inline() as pool
         ):
             return _scan(
@@ -390,6 +423,7 @@ def scan(
                 index,
                 [str(cwd / p) for p in paths],
                 warn,
+                arena,
             )
 
     if use_index:
@@ -417,6 +451,7 @@ def _scan(
     index: Index | None = None,
     paths: Sequence[str] = (),
     warn: Callable[[str], None] = lambda message: None,
+    arena: Arena | None = None,
 ) -> Report:
     # A scan builds hundreds of thousands of long-lived records (documents, then explained pairs
     # unpickled from the workers) and no reference cycles: collecting while they pile up only walks
@@ -430,7 +465,7 @@ def _scan(
             results, _ = prepare_with_index(sources, settings, index, pool, prune_under=paths)
         else:
             store = ShingleStore()
-            results = prepare_all(sources, settings, progress, pool, store)
+            results = prepare_all(sources, settings, progress, pool, store, arena)
         clock = _lap(timings, "read+shingle", clock)
         prepared = [r for r in results if isinstance(r, Prepared)]
         skipped = tuple(r for r in results if isinstance(r, Skipped))

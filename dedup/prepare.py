@@ -160,6 +160,8 @@ class PackedBatch:
     rows: tuple[tuple[str, str, int, str, str | None, str, bool] | tuple[str, str], ...]
     """Per result: (path, content hash, words, encoding, attribution, text hash, has quotes), or
     (path, reason) for a skipped file."""
+    placed: tuple[int, int] | None = None
+    """Where the shingles were left instead (``arena.Arena.place``); ``shingles`` is then empty."""
 
 
 def pack(results: Sequence[Prepared | Skipped]) -> PackedBatch:
