@@ -35,8 +35,8 @@ def test_place_and_take_round_trip_and_free_the_slot() -> None:
 
 
 def _place_in_worker(values: list[int]) -> tuple[int, int] | None:
-    assert pipeline._ARENA is not None
-    return pipeline._ARENA.place(np.array(values, dtype=np.uint64))
+    assert pipeline._INHERITED is not None
+    return pipeline._INHERITED.arena.place(np.array(values, dtype=np.uint64))
 
 
 @pytest.mark.skipif(not FORKS, reason="the arena is shared only with forked workers")
@@ -44,7 +44,8 @@ def test_workers_forked_after_the_arena_share_it() -> None:
     arena = Arena.create()
     assert arena is not None
     batches = [list(range(k, k + 100 * k)) for k in range(1, 6)]
-    with ProcessPoolExecutor(2, initializer=pipeline._start_worker, initargs=(arena,)) as pool:
+    inherited = pipeline.Inherited(arena, [])
+    with ProcessPoolExecutor(2, initializer=pipeline._start_worker, initargs=(inherited,)) as pool:
         placed = list(pool.map(_place_in_worker, batches))
     for values, at in zip(batches, placed, strict=True):
         assert at is not None
