@@ -260,7 +260,16 @@ _FOLD = regex.compile(r"[^\p{L}\p{N}]+")
 def _short_enough(line: str) -> bool:
     """Whether a line may fold to a widget: an ASCII line with more letters and digits than the
     longest widget cannot (counting them is cheap, folding is not)."""
-    return not line.isascii() or len(line.encode("ascii").translate(None, _NOT_ALNUM)) <= _WIDGET_ALNUM
+    if not line.isascii():
+        return True
+    # Counted in the line's first characters first: a line of prose has too many there already.
+    head = len(line[:_HEAD].encode("ascii").translate(None, _NOT_ALNUM))
+    if head > _WIDGET_ALNUM or len(line) <= _HEAD:
+        return head <= _WIDGET_ALNUM
+    return len(line.encode("ascii").translate(None, _NOT_ALNUM)) <= _WIDGET_ALNUM
+
+
+_HEAD = 64
 
 
 def builtin_boilerplate_rule(line: str) -> str | None:
@@ -404,11 +413,23 @@ def classify_line(line: str, instead: Mapping[Rule, Rule | None] | None = None) 
     """The label of one line on its own, with its evidence (``content`` when no rule applies).
     ``instead`` replaces some rules by cheaper ones that give the same answers on this line, or
     by None when they cannot match it (see :func:`range_rules`)."""
+    return _classify(line, _rules_to_try(instead))
+
+
+def _rules_to_try(instead: Mapping[Rule, Rule | None] | None) -> list[tuple[str, Rule]]:
+    """:data:`RULES` with ``instead`` applied, left out where it says None: worked out once for
+    all the lines of a range."""
+    if instead is None:
+        return list(RULES)
+    chosen = [(label, instead.get(rule, rule)) for label, rule in RULES]
+    return [(label, rule) for label, rule in chosen if rule is not None]
+
+
+def _classify(line: str, rules: list[tuple[str, Rule]]) -> tuple[str, str]:
     if len(line) > MAX_RULE_LINE:
         return "content", "text the other document does not have"
-    for label, rule in RULES:
-        use = rule if instead is None else instead.get(rule, rule)
-        evidence = use(line) if use is not None else None
+    for label, rule in rules:
+        evidence = rule(line)
         if evidence:
             return label, evidence
     return "content", "text the other document does not have"
@@ -472,7 +493,7 @@ def label_divergent(
     """
     pieces: list[tuple[int, int, str, str]] = []
     lines = _lines(text, start, end)
-    instead = range_rules(text[start:end])
+    rules = _rules_to_try(range_rules(text[start:end]))
     in_related: str | None = None
     inside: list[str] = []
     for index, (lo, hi) in enumerate(lines):
@@ -483,14 +504,14 @@ def label_divergent(
             else:
                 pieces.append((lo, hi, "", ""))
             continue
-        label, evidence = classify_line(line, instead)
+        label, evidence = _classify(line, rules)
         if label == "content" and is_boilerplate is not None and is_boilerplate(line, lo):
             label, evidence = "boilerplate", "recurs across many documents of the corpus"
         if label == "content" and repeated and fold_line(line) in repeated:
             label, evidence = "repeated", "the same line stands elsewhere in this document"
         heading = related_heading_rule(line)
         following = _next_line(text, lines, index + 1) if heading else None
-        if heading and following is not None and classify_line(following, instead)[0] != "boilerplate":
+        if heading and following is not None and _classify(following, rules)[0] != "boilerplate":
             in_related, inside = heading, []
             label, evidence = "related", heading
         elif in_related is not None:

@@ -425,3 +425,24 @@ def test_may_caption() -> None:
     assert may_caption("Body.\n(AP Photo/Jane Roe)\nMore.")
     assert may_caption("CREDİT: Jane Doe")
     assert not may_caption("The talks resumed on Friday after a week of delays.\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from("ab9 -.»"), max_size=200)
+    | st.text(max_size=120)
+    | st.builds(lambda n, w: "-" * n + w, st.integers(0, 150), st.sampled_from(["read more", "x" * 40]))
+)
+def test_short_enough_counts_letters_and_digits(line: str) -> None:
+    """Whether a line may fold to a widget is whether it has no more letters and digits than the
+    longest widget, however long its punctuation runs."""
+    from dedup.label import _WIDGET_ALNUM, _short_enough
+
+    if line.isascii():
+        assert _short_enough(line) == (sum(c.isalnum() for c in line) <= _WIDGET_ALNUM)
+    else:
+        assert _short_enough(line)
+    if _short_enough(line) is False:
+        assert builtin_boilerplate_rule(line) is None or builtin_boilerplate_rule(line).startswith(
+            "site badge"
+        )
