@@ -257,6 +257,10 @@ _BADGE = regex.compile(
 _FOLD = regex.compile(r"[^\p{L}\p{N}]+")
 
 
+_HEAD = 64
+"""Characters at the start of a line in which :func:`_short_enough` counts first."""
+
+
 def _short_enough(line: str) -> bool:
     """Whether a line may fold to a widget: an ASCII line with more letters and digits than the
     longest widget cannot (counting them is cheap, folding is not)."""
@@ -267,9 +271,6 @@ def _short_enough(line: str) -> bool:
     if head > _WIDGET_ALNUM or len(line) <= _HEAD:
         return head <= _WIDGET_ALNUM
     return len(line.encode("ascii").translate(None, _NOT_ALNUM)) <= _WIDGET_ALNUM
-
-
-_HEAD = 64
 
 
 def builtin_boilerplate_rule(line: str) -> str | None:

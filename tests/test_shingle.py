@@ -184,6 +184,19 @@ def test_member_matches_isin() -> None:
     ]
 
 
+@pytest.mark.parametrize("size", [1, 24, 25, 300])  # 4, 62, 64 and 752 values
+def test_member_matches_isin_searched_as_given_or_sorted_first(size: int) -> None:
+    """Below _SORT_KEYS_FROM values are searched as they come, from it on sorted first: the
+    answer is the same, repeats and values past the set's ends included."""
+    rng = np.random.default_rng(size)
+    sorted_set = np.unique(rng.integers(10, 2**40, 300, dtype=np.uint64))
+    values = np.concatenate(
+        [sorted_set[rng.integers(0, 300, size)], rng.integers(0, 2**41, size, dtype=np.uint64)]
+    )
+    values = rng.permutation(np.concatenate([values, values[: size // 2], np.array([0, 2**63], np.uint64)]))
+    assert np.array_equal(member(values, sorted_set), np.isin(values, sorted_set))
+
+
 def test_hash_set_matches_member() -> None:
     from dedup.shingle import HashSet
 
