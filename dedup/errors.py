@@ -19,3 +19,8 @@ class ConfigError(DedupError):
 
 class InputError(DedupError):
     """A path given on the command line does not exist or holds no documents."""
+
+
+class WorkerError(DedupError):
+    """A worker process stopped before its work was done: killed by the system (for lack of
+    memory, say) or by hand."""

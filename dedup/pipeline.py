@@ -11,6 +11,7 @@ import gc
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain, repeat
@@ -24,7 +25,7 @@ from dedup.boilerplate import boilerplate_shingles, corpus_boilerplate
 from dedup.candidates import I32, shared_bounds, stream_candidates
 from dedup.cluster import clusters
 from dedup.config import Settings
-from dedup.errors import InputError
+from dedup.errors import InputError, WorkerError
 from dedup.models import Comparison, Pair, Report, Skipped
 from dedup.prepare import PackedBatch, Prepared, prepare_batch, prepare_packed, tokenize_batch, unpack
 from dedup.shingle import U64, Flat, HashSet, ShingleStore, flatten, sorted_unique
@@ -445,11 +446,25 @@ def scan(
                 inherited,
             )
 
-    if use_index:
-        from dedup.index import with_index
+    with _no_broken_pool():
+        if use_index:
+            from dedup.index import with_index
 
-        return with_index(cwd / settings.index, cwd, settings, warn, run)
-    return run(None)
+            return with_index(cwd / settings.index, cwd, settings, warn, run)
+        return run(None)
+
+
+@contextmanager
+def _no_broken_pool() -> Iterator[None]:
+    """A worker process that dies (the system may kill one that runs out of memory) breaks the
+    pool: say so in one line, as a :class:`WorkerError`, rather than with a traceback."""
+    try:
+        yield
+    except BrokenProcessPool as exc:
+        raise WorkerError(
+            "a worker process stopped before its work was done (killed by the system, perhaps for "
+            "lack of memory); try again, or with fewer --jobs"
+        ) from exc
 
 
 @contextmanager
@@ -661,7 +676,8 @@ def build_index(
 
     from dedup.index import with_index
 
-    return with_index(cwd / settings.index, cwd, settings, warn, run)
+    with _no_broken_pool():
+        return with_index(cwd / settings.index, cwd, settings, warn, run)
 
 
 def learn_boilerplate(index: Index, settings: Settings) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import random
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -83,3 +84,28 @@ def test_a_scan_through_the_arena_finds_what_one_without_it_finds(
     assert len(taken) == (3 if slot_bytes > 4096 else 0)
     assert two.pairs == one.pairs and two.documents == one.documents
     assert len(one.pairs) > 300
+
+
+def _die(*args: object) -> None:
+    os._exit(3)
+
+
+@pytest.mark.skipif(not FORKS, reason="the failing function reaches the workers by being forked")
+def test_a_worker_that_dies_is_one_line_and_exit_code_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker killed mid-scan (as the system kills one that runs out of memory) breaks the pool:
+    the library raises WorkerError, and the command says so in one line with exit code 2."""
+    from click.testing import CliRunner
+
+    from dedup.cli import cli
+    from dedup.errors import WorkerError
+
+    for i in range(300):
+        (tmp_path / f"{i:04d}.txt").write_text(_article(i), encoding="utf-8")
+    monkeypatch.setattr(pipeline, "prepare_packed", _die)
+    with pytest.raises(WorkerError, match="worker process stopped"):
+        scan([tmp_path], Settings(jobs=2))
+    result = CliRunner().invoke(cli, ["scan", str(tmp_path), "--jobs", "2", "--no-progress"])
+    assert result.exit_code == 2
+    assert "worker process stopped" in result.output and "Traceback" not in result.output
