@@ -49,7 +49,7 @@ def settings_options(fn: F) -> F:
             "--contained",
             type=float,
             metavar="C",
-            help="Share of a document found in the other for contained. [default: 0.8]",
+            help="Share of a document found in the other for contained. [default: 0.9]",
         ),
         click.option(
             "--overlap-words",

@@ -38,7 +38,7 @@ class Settings:
     """Window Jaccard similarity the LSH banding is tuned for (datasketch's optimal parameters)."""
     near_duplicate: float = 0.8
     """Jaccard similarity at or above which a pair is a near-duplicate."""
-    contained: float = 0.8
+    contained: float = 0.9
     """Share of one document's shingles found in the other at or above which it is contained."""
     overlap_words: int = 25
     """Words in the longest shared passage at or above which a pair overlaps."""

@@ -11,6 +11,7 @@ from pathlib import PurePosixPath
 import numpy as np
 
 from dedup.align import Edit, Match, Segment, align_hashes, mark_moved, segments, token_ends, token_starts
+from dedup.config import Settings
 from dedup.label import (
     Labelled,
     LazyRepeated,
@@ -297,8 +298,8 @@ def explain(
     path_b: str,
     text_b: str,
     *,
-    shingle_size: int = 5,
-    contained: float = 0.8,
+    shingle_size: int = Settings.shingle_size,
+    contained: float = Settings.contained,
     a_in_b: float | None = None,
     b_in_a: float | None = None,
     boilerplate: U64 | HashSet | None = None,

@@ -153,6 +153,24 @@ def test_every_command_has_help_with_example() -> None:
         assert command.help
 
 
+def test_option_help_states_the_settings_defaults() -> None:
+    import re
+
+    from dedup.config import Settings
+
+    defaults = Settings()
+    checked = 0
+    for param in cli.commands["scan"].params:
+        help_text = getattr(param, "help", None) or ""
+        stated = re.search(r"\[default: ([^\]]+)\]", help_text)
+        name = param.name or ""
+        if stated is None or not hasattr(defaults, name):
+            continue
+        assert stated.group(1) == str(getattr(defaults, name)), name
+        checked += 1
+    assert checked >= 12
+
+
 def test_console_script_and_module_entry_points(in_root: Path) -> None:
     env = {**os.environ, "NO_COLOR": "1"}
     done = subprocess.run(
