@@ -5,6 +5,7 @@ from __future__ import annotations
 EXIT_CLEAN = 0
 EXIT_DUPLICATES = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 class DedupError(Exception):

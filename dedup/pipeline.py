@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import signal
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -69,6 +70,9 @@ def _start_worker(inherited: Inherited | None) -> None:
     global _INHERITED
     _INHERITED = inherited
     gc.enable()
+    # Ctrl-C reaches the whole process group. The parent reports it once and exits 130; a worker
+    # that raised KeyboardInterrupt would print a traceback of its own, so it just stops.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _prepare_inherited(start: int, end: int, shingle_size: int, max_bytes: int) -> PackedBatch:
@@ -659,7 +663,7 @@ def build_index(
     def run(index: Index) -> tuple[RefreshStats, int]:
         jobs = settings.effective_jobs()
         with (
-            ProcessPoolExecutor(max_workers=jobs, initializer=gc.enable)
+            ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(None,))
             if jobs > 1 and len(sources) > BATCH
             else _inline() as pool
         ):

@@ -223,3 +223,76 @@ def test_heavy_modules_are_imported_only_where_needed() -> None:
     at_scan = imported("scan", str(samples), "--json", "--no-progress", "--jobs", "1")
     assert {"numpy", "regex", "dedup.pipeline"} <= at_scan
     assert not {"numpy.ma", "datasketch", "scipy"} & at_scan
+
+
+def test_an_unexpected_error_is_one_line_and_exit_code_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug must not read as "pairs found" (exit 1) to a script or a pre-commit hook."""
+    import dedup.pipeline
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("something no test foresaw")
+
+    monkeypatch.setattr(dedup.pipeline, "scan", broken)
+    code, out, err = run("scan", "samples/", "--json")
+    assert code == 2
+    assert out == ""
+    assert err.strip() == (
+        "Error: unexpected RuntimeError: something no test foresaw "
+        "(a bug in dedup; DEDUP_DEBUG=1 shows where)"
+    )
+
+
+def test_output_that_cannot_be_written_is_exit_code_2(in_root: Path) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("needs /dev/full")
+    for args in (["scan", "samples/", "--json"], ["scan", "samples/"]):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(
+                [sys.executable, "-m", "dedup", *args], stdout=full, stderr=subprocess.PIPE, text=True
+            )
+        assert done.returncode == 2, args
+        assert done.stderr.strip() == "Error: No space left on device"
+
+
+_SLOW_SCAN = """
+import sys, time
+import dedup.pipeline
+from dedup.cli import main
+
+def slow(*args, **kwargs):
+    time.sleep(60)
+
+dedup.pipeline.prepare_packed = slow
+sys.argv = ["dedup", "scan", sys.argv[1], "--jobs", "4", "--no-progress"]
+main()
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs process groups")
+def test_ctrl_c_is_one_line_and_exit_code_130(tmp_path: Path) -> None:
+    """Ctrl-C reaches the parent and its workers: one line, exit 130, no worker tracebacks."""
+    import contextlib
+    import signal
+    import time
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(300):  # more than one batch, so the scan uses worker processes
+        (corpus / f"{i:04d}.txt").write_text(f"document {i} " + "word " * 50, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_SCAN, str(corpus)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        time.sleep(3)  # the workers are started: two asleep in their first task, two idle
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130
+    assert out == ""
+    assert err.strip() == "Interrupted."
