@@ -420,7 +420,8 @@ def scan(
     settings = settings or Settings()
     cwd = cwd or Path.cwd()
     timings: dict[str, float] = {}
-    sources = discover([str(p) for p in paths], settings, cwd)
+    unnamed: list[Skipped] = []
+    sources = discover([str(p) for p in paths], settings, cwd, unnamed)
     clock = _lap(timings, "discover", started)
     jobs = settings.effective_jobs()
 
@@ -454,8 +455,13 @@ def scan(
         if use_index:
             from dedup.index import with_index
 
-            return with_index(cwd / settings.index, cwd, settings, warn, run)
-        return run(None)
+            report = with_index(cwd / settings.index, cwd, settings, warn, run)
+        else:
+            report = run(None)
+    if unnamed:
+        skipped = sorted((*report.skipped, *unnamed), key=lambda s: s.path)
+        report = dataclasses.replace(report, skipped=tuple(skipped))
+    return report
 
 
 @contextmanager
@@ -658,7 +664,8 @@ def build_index(
     """
     settings = settings or Settings()
     cwd = cwd or Path.cwd()
-    sources = discover([str(p) for p in paths], settings, cwd)
+    unnamed: list[Skipped] = []
+    sources = discover([str(p) for p in paths], settings, cwd, unnamed)
 
     def run(index: Index) -> tuple[RefreshStats, int]:
         jobs = settings.effective_jobs()
@@ -681,7 +688,11 @@ def build_index(
     from dedup.index import with_index
 
     with _no_broken_pool():
-        return with_index(cwd / settings.index, cwd, settings, warn, run)
+        stats, total = with_index(cwd / settings.index, cwd, settings, warn, run)
+    if unnamed:
+        skipped = sorted((*stats.skipped, *unnamed), key=lambda s: s.path)
+        stats = dataclasses.replace(stats, skipped=tuple(skipped))
+    return stats, total
 
 
 def learn_boilerplate(index: Index, settings: Settings) -> None:

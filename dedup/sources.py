@@ -59,22 +59,35 @@ class _Patterns:
         return bool(self.regex.match(rel) or self.regex.match(rel.rsplit("/", 1)[-1]))
 
 
-def discover(paths: Sequence[str], settings: Settings, cwd: Path) -> list[Source]:
+def discover(
+    paths: Sequence[str], settings: Settings, cwd: Path, skipped: list[Skipped] | None = None
+) -> list[Source]:
     """Every file to scan under ``paths``, sorted by display path, each listed once.
 
     Folders are walked recursively; hidden folders and files (``.git`` among them) are skipped, files
     must match an ``include`` pattern and no ``exclude`` pattern. A file named directly is always
     scanned unless excluded. A path that does not exist raises InputError. Links to folders are not
-    followed, so a link loop cannot trap the walk.
+    followed, so a link loop cannot trap the walk. A file whose path is not valid UTF-8 cannot be
+    named in JSON or in the index: it is left out, and added to ``skipped`` when one is given.
     """
     include, exclude = _Patterns(settings.include), _Patterns(settings.exclude)
     found: dict[str, Source] = {}
+    bad_names: dict[str, Skipped] = {}
+
+    def bad_name(display: str) -> None:
+        shown = os.fsencode(display).decode("utf-8", "backslashreplace")
+        bad_names[shown] = Skipped(shown, "file name is not valid UTF-8")
+
     for given in paths:
         absolute = given if os.path.isabs(given) else os.path.join(cwd, given)
         if not os.path.exists(absolute):
             raise InputError(f"path does not exist: {given}")
+        given_ok = _utf8(given)
         if os.path.isfile(absolute):
             if not exclude(os.path.basename(absolute)):
+                if not given_ok:
+                    bad_name(display_path(given))
+                    continue
                 found.setdefault(os.path.realpath(absolute), Source(Path(absolute), display_path(given)))
             continue
         real_root = os.path.realpath(absolute)
@@ -105,9 +118,25 @@ def discover(paths: Sequence[str], settings: Settings, cwd: Path) -> list[Source
                 except OSError:
                     continue
                 if include(rel) and not exclude(rel):
+                    if not (given_ok and _utf8(rel)):
+                        bad_name(shown_prefix + rel)
+                        continue
                     key = real_prefix + (rel if os.sep == "/" else rel.replace("/", os.sep))
                     found.setdefault(key, Source(entry.path, shown_prefix + rel))
+    if skipped is not None:
+        skipped.extend(bad_names[k] for k in sorted(bad_names))
     return sorted(found.values(), key=lambda src: src.display)
+
+
+def _utf8(name: str) -> bool:
+    """Whether a name from the file system is valid UTF-8 (Python keeps other bytes as surrogates)."""
+    if name.isascii():
+        return True
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def read_text(source: Source, max_bytes: int) -> Text | Skipped:
@@ -130,7 +159,10 @@ def read_text(source: Source, max_bytes: int) -> Text | Skipped:
         return Skipped(source.display, decoded)
     text, encoding = decoded
     if os.path.splitext(source.path)[1].lower() in HTML_SUFFIXES:
-        text = html_to_text(text)
+        try:
+            text = html_to_text(text)
+        except Exception as exc:  # html.parser asserts on some malformed markup
+            return Skipped(source.display, f"unparsable HTML ({exc})")
     if not text.strip():
         return Skipped(source.display, "empty")
     return Text(source, text, encoding, hashlib.sha256(data).hexdigest())
@@ -269,7 +301,18 @@ class _VisibleText(HTMLParser):
 
 
 def html_to_text(markup: str) -> str:
-    """The visible text of an HTML page: no tags, scripts or styles; blocks on their own lines."""
+    """The visible text of an HTML page: no tags, scripts or styles; blocks on their own lines.
+
+    Python's parser gives up on a ``<![`` that opens no section it knows (it is not valid HTML);
+    such a page is read again with those two characters as text, as a browser shows them.
+    """
+    try:
+        return _visible_text(markup)
+    except AssertionError:
+        return _visible_text(markup.replace("<![", "&lt;!["))
+
+
+def _visible_text(markup: str) -> str:
     parser = _VisibleText()
     parser.feed(markup)
     parser.close()

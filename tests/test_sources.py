@@ -377,3 +377,80 @@ def test_html_pre_keeps_its_lines() -> None:
 def test_html_crlf_line_breaks_inside_a_block_are_spaces(newline: str) -> None:
     markup = f"<p>Reprinted from The{newline}   Algemeiner</p>{newline}<p>Body text here.</p>"
     assert html_to_text(markup) == "Reprinted from The Algemeiner\nBody text here."
+
+
+def _bytes_name(folder: Path, name: bytes) -> Path:
+    """A path whose name is not valid UTF-8 (Linux file names are bytes)."""
+    return Path(os.fsdecode(os.path.join(os.fsencode(folder), name)))
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file names as bytes are a POSIX matter")
+def test_names_that_are_not_utf8_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    root = tmp_path / "corpus"
+    _write(root / "fine.txt")
+    try:
+        _write(_bytes_name(root, b"bad\xff.txt"))
+        _write(_bytes_name(root, b"sub\xfe") / "x.txt")
+    except OSError:
+        pytest.skip("this file system refuses names that are not UTF-8")
+    skipped: list[Skipped] = []
+    found = discover(["corpus"], Settings(), tmp_path, skipped)
+    assert _displays(found) == ["corpus/fine.txt"]
+    assert skipped == [
+        Skipped("corpus/bad\\xff.txt", "file name is not valid UTF-8"),
+        Skipped("corpus/sub\\xfe/x.txt", "file name is not valid UTF-8"),
+    ]
+    named: list[Skipped] = []
+    assert discover([os.fsdecode(b"corpus/bad\xff.txt")], Settings(), tmp_path, named) == []
+    assert named == [Skipped("corpus/bad\\xff.txt", "file name is not valid UTF-8")]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file names as bytes are a POSIX matter")
+def test_a_corpus_with_a_name_that_is_not_utf8_scans_and_indexes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from dedup.cli import cli
+
+    story = "The council voted on Tuesday to reopen the riverside library after two years. " * 5
+    _write(tmp_path / "a.txt", story)
+    try:
+        _write(_bytes_name(tmp_path, b"copy\xff.txt"), story)
+    except OSError:
+        pytest.skip("this file system refuses names that are not UTF-8")
+    _write(tmp_path / "b.txt", story)
+    monkeypatch.chdir(tmp_path)
+    for args in (["scan", ".", "--json"], ["scan", ".", "--json", "--index"]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1, result.output
+        report = json.loads(result.stdout_bytes.decode("utf-8"))  # valid UTF-8, valid JSON
+        assert [p["a"] + " " + p["b"] for p in report["pairs"]] == ["a.txt b.txt"]
+        assert report["skipped"] == [{"path": "copy\\xff.txt", "reason": "file name is not valid UTF-8"}]
+        assert "skipped copy\\xff.txt: file name is not valid UTF-8" in result.stderr
+
+
+def test_markup_that_python_cannot_parse_still_gives_its_text(tmp_path: Path) -> None:
+    # html.parser raises AssertionError on "<![" followed by a keyword it does not know.
+    assert html_to_text("<p>Intro</p><![ x") == "Intro\n<![ x"
+    assert html_to_text("<p>a</p><![foo[ bar ]]><p>b</p>") == "a\n<![foo[ bar ]]>\nb"
+    assert html_to_text("<p>a<![CDATA[x]]>b</p>") == "ab"  # a known section is parsed as before
+    page = _write(tmp_path / "page.html", "<p>Council reopens library</p><![ broken")
+    text = read_text(Source(page, "page.html"), 1000)
+    assert isinstance(text, Text)
+    assert text.text == "Council reopens library\n<![ broken"
+
+
+def test_a_page_the_parser_fails_on_is_skipped_with_a_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dedup.sources
+
+    def fails(markup: str) -> str:
+        raise ValueError("bad markup")
+
+    monkeypatch.setattr(dedup.sources, "html_to_text", fails)
+    page = _write(tmp_path / "page.html", "<p>x</p>")
+    assert read_text(Source(page, "page.html"), 1000) == Skipped("page.html", "unparsable HTML (bad markup)")
