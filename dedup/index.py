@@ -401,25 +401,45 @@ class Index:
         self.conn.execute("DELETE FROM fps WHERE doc = ?", (doc_id,))
         self.conn.execute("DELETE FROM docs WHERE id = ?", (doc_id,))
 
-    def roots(self) -> list[str]:
-        """Folders (as root keys) the index holds completely: refreshed whole at least once."""
+    def roots(self) -> dict[str, str]:
+        """Folders (as root keys) the index holds completely, each with the include and exclude
+        patterns of its last whole refresh (:meth:`_patterns`)."""
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'roots'").fetchone()
         try:
-            value = json.loads(row[0]) if row else []
+            value = json.loads(row[0]) if row else {}
         except ValueError as exc:
             raise IndexError_(f"its list of folders is unreadable: {exc}") from exc
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        if isinstance(value, list):
+            return {}  # written before patterns were kept: no folder is known to be whole
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
             raise IndexError_("its list of folders is malformed")
         return value
 
     def covers(self, folder: str | Path) -> bool:
-        """True when every document below ``folder`` has been indexed at least once."""
+        """True when every document below ``folder`` that the settings' include and exclude patterns
+        select has been indexed at least once."""
         key = root_key(folder, self.root)
-        return any(_below(key, r) for r in self.roots())
+        patterns = self._patterns()
+        return any(_below(key, r) and p == patterns for r, p in self.roots().items())
 
     def _add_roots(self, keys: Sequence[str]) -> None:
-        merged = sorted(set(self.roots()) | set(keys))
-        self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('roots', ?)", (json.dumps(merged),))
+        # A refresh with other patterns (a scan with --include, say) removed or added documents
+        # below and above these folders: a folder it touched is whole only for these patterns now.
+        patterns = self._patterns()
+        roots = {
+            r: p
+            for r, p in self.roots().items()
+            if p == patterns or not any(_below(r, k) or _below(k, r) for k in keys)
+        }
+        roots.update(dict.fromkeys(keys, patterns))
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('roots', ?)", (json.dumps(roots, sort_keys=True),)
+        )
+
+    def _patterns(self) -> str:
+        return json.dumps([list(self.settings.include), list(self.settings.exclude)])
 
     def _bump_changes(self, n: int) -> None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'changes'").fetchone()

@@ -173,6 +173,36 @@ def test_hook_indexes_a_corpus_folder_the_index_does_not_cover(corpus: Path) -> 
     assert "dedup baseline articles" in " ".join(done.stdout.split())
 
 
+def test_a_narrow_scan_with_the_index_does_not_hide_the_corpus_from_the_hook(corpus: Path) -> None:
+    """A scan with --include prunes the index to the files it selects; the hook, with its own
+    patterns, must not take that for the whole corpus."""
+    runner = CliRunner()
+    assert runner.invoke(cli, ["index", "articles"]).exit_code == 0
+    shutil.copy(SAMPLES / "iran-russia-pact_truncated-copy.txt", corpus / "new.txt")
+    hook = ["hook", "new.txt", "--corpus", "articles"]
+    assert runner.invoke(cli, hook).exit_code == 1
+    narrow = runner.invoke(cli, ["scan", "articles", "--index", "--include", "alpine*"])
+    assert narrow.exit_code == 0, narrow.output
+    again = runner.invoke(cli, hook)
+    assert again.exit_code == 1, again.stdout + again.stderr
+    assert "new.txt duplicates articles/iran-russia-pact_" in again.stdout
+    assert "indexing articles" in again.stderr  # it says why it reads the folder again
+
+
+def test_an_index_from_before_patterns_were_kept_covers_nothing_yet(corpus: Path) -> None:
+    assert CliRunner().invoke(cli, ["index", "articles"]).exit_code == 0
+    with sqlite3.connect(corpus / ".dedup" / "index.sqlite") as conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'roots'", (json.dumps(["articles"]),))
+    index = open_index(corpus / ".dedup", corpus, Settings(jobs=1), lambda message: None)
+    assert not index.covers(corpus / "articles")
+    shutil.copy(SAMPLES / "iran-russia-pact_reprint.txt", corpus / "copy.txt")
+    done = CliRunner().invoke(cli, ["hook", "copy.txt", "--corpus", "articles"])
+    assert done.exit_code == 1 and "indexing articles" in done.stderr
+    assert open_index(corpus / ".dedup", corpus, Settings(jobs=1), lambda message: None).covers(
+        corpus / "articles"
+    )
+
+
 def test_symlinked_corpus_folder(corpus: Path) -> None:
     (corpus / "arts").symlink_to(corpus / "articles")
     shutil.copy(SAMPLES / "iran-russia-pact_reprint.txt", corpus / "articles" / "copy.txt")
