@@ -74,6 +74,8 @@ def load_baseline(path: Path) -> frozenset[Key]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the baseline: {exc}") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{path}: cannot read the baseline: nested too deeply") from exc
     if (
         not isinstance(data, dict)
         or type(data.get("version")) is not int

@@ -18,7 +18,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -253,7 +253,10 @@ class Index:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'boilerplate'").fetchone()
         if row is None:
             return np.empty(0, dtype=np.uint64)
-        return np.frombuffer(bytes.fromhex(row[0]), dtype=np.uint64).copy()
+        try:
+            return np.frombuffer(bytes.fromhex(row[0]), dtype=np.uint64).copy()
+        except (TypeError, ValueError) as exc:
+            raise IndexError_(f"its boilerplate record is malformed: {exc}") from exc
 
     def candidates(self, prints: U64, exclude: str | None = None) -> list[str]:
         """Keys of indexed documents sharing at least one fingerprint with ``prints``."""
@@ -529,7 +532,10 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite may have rolled back already (a full disk does that): the first error is the one
+        # to report, not "no transaction is active".
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
 

@@ -229,6 +229,30 @@ def test_index_problems_that_are_not_damage_are_usage_errors(corpus: Path) -> No
     assert not (corpus / "taken" / ".gitignore").exists()  # an existing folder is not ignored whole
 
 
+@pytest.mark.parametrize("value", ["zz", "abcd"])
+def test_a_malformed_boilerplate_record_is_rebuilt(corpus: Path, value: str) -> None:
+    shutil.copy(SAMPLES / "iran-russia-pact_reprint.txt", corpus / "articles" / "copy.txt")
+    assert CliRunner().invoke(cli, ["index", "articles"]).exit_code == 0
+    with sqlite3.connect(corpus / ".dedup" / "index.sqlite") as conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'boilerplate'", (value,))
+    # Nothing changed since the index learned its boilerplate, so the hook reads the record.
+    done = CliRunner().invoke(cli, ["hook", "articles/copy.txt", "--corpus", "articles"])
+    assert done.exit_code == 1, done.stdout + done.stderr
+    assert "boilerplate record is malformed" in done.stderr and "rebuilding" in done.stderr
+
+
+def test_an_error_inside_a_write_is_reported_not_the_failed_rollback(corpus: Path) -> None:
+    from dedup.index import _transaction
+
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.execute("CREATE TABLE t (x)")
+    with pytest.raises(sqlite3.OperationalError, match="no such table: missing"), _transaction(conn):
+        conn.execute("INSERT INTO t VALUES (1)")
+        conn.execute("ROLLBACK")  # as SQLite does by itself on a full disk
+        conn.execute("INSERT INTO missing VALUES (1)")
+    assert conn.execute("SELECT COUNT(*) FROM t").fetchone() == (0,)
+
+
 def test_malformed_index_contents_are_rebuilt(corpus: Path) -> None:
     build_index(["articles"], Settings(jobs=1))
     with sqlite3.connect(corpus / ".dedup" / "index.sqlite") as conn:
@@ -244,6 +268,7 @@ def test_malformed_index_contents_are_rebuilt(corpus: Path) -> None:
     [
         ('{"version": 1, "pairs": null}', "'pairs' must be a list"),
         ('{"version": true, "pairs": []}', "version 1"),
+        ("[" * 100_000, "nested too deeply"),
     ],
 )
 def test_malformed_baselines(corpus: Path, content: str, message: str) -> None:
