@@ -2,14 +2,16 @@
 
 The file is JSON, sorted, with no timestamps, so it reads well in a code review and changes only
 when the accepted pairs do. Each pair is keyed by the sha256 of both documents' bytes: edits to
-other documents leave it alone, and a renamed file keeps its acceptance. The paths are kept for
-the reader and are not used to match.
+other documents leave it alone, and a renamed file keeps its acceptance. The paths, written from
+the baseline's own folder, are kept for the reader and are not used to match, except for a pair of
+byte-identical files.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from dedup.atomic import atomic_write_text
@@ -21,25 +23,42 @@ BASELINE_VERSION = 1
 Key = tuple[str, str]
 
 
-def pair_key(pair: Pair, hashes: Mapping[str, str]) -> Key:
+def relative_to(baseline: Path, cwd: Path) -> Callable[[str], str]:
+    """How a baseline in file ``baseline`` names a document shown as ``path`` from ``cwd``: its
+    path from the baseline's folder, however the scan spelled it (``articles/a.txt``,
+    ``./articles/a.txt``, an absolute path, or ``a.txt`` from inside ``articles``)."""
+    folder = os.path.realpath(baseline.parent if baseline.is_absolute() else cwd / baseline.parent)
+
+    def where(path: str) -> str:
+        return Path(os.path.relpath(os.path.realpath(cwd / path), folder)).as_posix()
+
+    return where
+
+
+def pair_key(pair: Pair, hashes: Mapping[str, str], where: Callable[[str], str] = str) -> Key:
     """The content key of a pair: both documents' sha256, in sorted order.
 
     Two copies of the same bytes have the same hash, so accepting one identical pair by content
-    alone would accept every later copy too; those pairs are keyed by their paths as well.
+    alone would accept every later copy too; those pairs are keyed by their paths as well, as
+    ``where`` names them (:func:`relative_to`).
     """
     a, b = hashes[pair.a], hashes[pair.b]
     if a == b:
-        return (f"{a}@{pair.a}", f"{b}@{pair.b}")
+        return (f"{a}@{where(pair.a)}", f"{b}@{where(pair.b)}")
     return (a, b) if a <= b else (b, a)
 
 
-def baseline_text(pairs: Sequence[Pair], documents: Sequence[Document]) -> str:
-    """The baseline file for ``pairs``, as text (stable: same pairs, same bytes)."""
+def baseline_text(
+    pairs: Sequence[Pair], documents: Sequence[Document], where: Callable[[str], str] = str
+) -> str:
+    """The baseline file for ``pairs``, as text (stable: same pairs, same bytes). Paths are
+    written as ``where`` names them."""
     hashes = {d.path: d.content_hash for d in documents}
     entries: dict[Key, dict[str, object]] = {}
     for pair in pairs:
-        key = pair_key(pair, hashes)
-        paths = [pair.a, pair.b] if hashes[pair.a] <= hashes[pair.b] else [pair.b, pair.a]
+        key = pair_key(pair, hashes, where)
+        a, b = where(pair.a), where(pair.b)
+        paths = [a, b] if hashes[pair.a] <= hashes[pair.b] else [b, a]
         entries[key] = {"sha256": list(key), "relation": pair.relation, "paths": paths}
         if hashes[pair.a] == hashes[pair.b]:
             entries[key]["sha256"] = [hashes[pair.a], hashes[pair.b]]
@@ -53,9 +72,10 @@ def baseline_text(pairs: Sequence[Pair], documents: Sequence[Document]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_baseline(path: Path, pairs: Sequence[Pair], documents: Sequence[Document]) -> int:
-    """Write the baseline atomically; returns the number of accepted pairs."""
-    text = baseline_text(pairs, documents)
+def write_baseline(path: Path, pairs: Sequence[Pair], documents: Sequence[Document], cwd: Path) -> int:
+    """Write the baseline atomically; returns the number of accepted pairs. Paths in ``pairs`` are
+    relative to ``cwd``; the file names them from its own folder."""
+    text = baseline_text(pairs, documents, relative_to(path, cwd))
     try:
         atomic_write_text(path, text)
     except (OSError, ValueError) as exc:
@@ -100,7 +120,13 @@ def load_baseline(path: Path) -> frozenset[Key]:
     return frozenset(keys)
 
 
-def new_pairs(pairs: Sequence[Pair], documents: Sequence[Document], accepted: frozenset[Key]) -> list[Pair]:
-    """The pairs not accepted in the baseline."""
+def new_pairs(
+    pairs: Sequence[Pair],
+    documents: Sequence[Document],
+    accepted: frozenset[Key],
+    where: Callable[[str], str] = str,
+) -> list[Pair]:
+    """The pairs not accepted in the baseline; ``where`` names paths as the baseline does
+    (:func:`relative_to`)."""
     hashes = {d.path: d.content_hash for d in documents}
-    return [p for p in pairs if pair_key(p, hashes) not in accepted]
+    return [p for p in pairs if pair_key(p, hashes, where) not in accepted]

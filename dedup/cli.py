@@ -303,14 +303,14 @@ def _without_accepted(report: Any, settings: Any) -> Any:
     """The report less the pairs accepted in the baseline file (clusters rebuilt from the rest)."""
     import dataclasses
 
-    from dedup.baseline import load_baseline, new_pairs
+    from dedup.baseline import load_baseline, new_pairs, relative_to
     from dedup.cluster import clusters
 
     path = Path(settings.baseline)
     if not path.is_file():  # named on purpose, so a typo must not silently accept nothing
         raise InputError_(f"baseline file not found: {path}")
     accepted = load_baseline(path)
-    pairs = new_pairs(report.pairs, report.documents, accepted)
+    pairs = new_pairs(report.pairs, report.documents, accepted, relative_to(path, Path.cwd()))
     attributions = {d.path: d.attribution for d in report.documents}
     return dataclasses.replace(report, pairs=tuple(pairs), clusters=clusters(pairs, attributions))
 
@@ -379,7 +379,7 @@ def baseline(paths: tuple[str, ...], config_path: Path | None, **overrides: Any)
         terminal.warn(err, f"skipped {skipped.path}: {skipped.reason}")
     if not report.documents:
         raise InputError_(f"no documents under {' '.join(paths)}: the baseline was left as it was")
-    count = write_baseline(Path(settings.baseline), report.pairs, report.documents)
+    count = write_baseline(Path(settings.baseline), report.pairs, report.documents, Path.cwd())
     click.echo(f"wrote {count} accepted pair{'s' if count != 1 else ''} to {settings.baseline}", err=True)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dedup.baseline import load_baseline, new_pairs
+from dedup.baseline import load_baseline, new_pairs, relative_to
 from dedup.config import Settings
 from dedup.errors import ConfigError
 from dedup.fingerprint import fingerprints
@@ -140,7 +140,9 @@ def check(
                     pairs[(pair.a, pair.b)] = pair
         accepted = load_baseline(cwd / settings.baseline)
         found = sorted(pairs.values(), key=lambda p: (p.a, p.b))
-        fresh = new_pairs(found, list(documents.values()), accepted)
+        fresh = new_pairs(
+            found, list(documents.values()), accepted, relative_to(Path(settings.baseline), cwd)
+        )
         findings = _explained(fresh, changed, settings, boilerplate, cwd)
         return HookResult(tuple(findings), len(changed), stats.skipped, len(found) - len(fresh))
 

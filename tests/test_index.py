@@ -203,6 +203,33 @@ def test_an_index_from_before_patterns_were_kept_covers_nothing_yet(corpus: Path
     )
 
 
+def test_an_accepted_identical_pair_stays_accepted_however_the_folder_is_named(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copy(corpus / "articles" / "alpine-glacier-survey.txt", corpus / "articles" / "glacier-copy.txt")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["baseline", "articles"]).exit_code == 0
+    written = json.loads((corpus / ".dedup-baseline.json").read_text(encoding="utf-8"))
+    identical = [p for p in written["pairs"] if p.get("identical_paths")]
+    assert [p["paths"] for p in identical] == [
+        ["articles/alpine-glacier-survey.txt", "articles/glacier-copy.txt"]
+    ]
+    baseline = str(corpus / ".dedup-baseline.json")
+    for folder in ("articles", "./articles/", str(corpus / "articles")):
+        done = runner.invoke(cli, ["scan", folder, "--baseline", baseline, "--json"])
+        assert done.exit_code == 0 and json.loads(done.stdout)["pairs"] == [], folder
+    monkeypatch.chdir(corpus / "articles")
+    done = runner.invoke(cli, ["scan", ".", "--baseline", baseline, "--json"])
+    assert done.exit_code == 0 and json.loads(done.stdout)["pairs"] == []
+    # Written from inside the folder, the file still names paths from its own folder.
+    assert runner.invoke(cli, ["baseline", ".", "--baseline", baseline]).exit_code == 0
+    assert json.loads(Path(baseline).read_text(encoding="utf-8")) == written
+    # A third copy is a new pair wherever the scan starts.
+    shutil.copy("alpine-glacier-survey.txt", "third.txt")
+    done = runner.invoke(cli, ["scan", ".", "--baseline", baseline, "--json"])
+    assert done.exit_code == 1 and len(json.loads(done.stdout)["pairs"]) == 2
+
+
 def test_symlinked_corpus_folder(corpus: Path) -> None:
     (corpus / "arts").symlink_to(corpus / "articles")
     shutil.copy(SAMPLES / "iran-russia-pact_reprint.txt", corpus / "articles" / "copy.txt")
