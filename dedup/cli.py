@@ -113,12 +113,18 @@ def settings_options(fn: F) -> F:
 
 def load_settings(config_path: Path | None, overrides: dict[str, Any]) -> Any:
     """Settings from [tool.dedup] (explicit file, or found upward from here) and the flags."""
-    from dedup.config import build_settings, find_pyproject, load_pyproject
+    from dedup.config import Settings, build_settings, find_pyproject, load_pyproject, paths_from_folder
 
     if config_path is not None and not config_path.is_file():
         raise click.BadParameter(f"no such file: {config_path}", param_hint="--config")
     path = config_path or find_pyproject(Path.cwd())
     config = load_pyproject(path) if path else {}
+    if path and config:
+        # A project that configures dedup keeps its index and baseline beside its pyproject.toml,
+        # wherever in it a command runs.
+        config = paths_from_folder(
+            {"index": Settings.index, "baseline": Settings.baseline, **config}, path.parent, Path.cwd()
+        )
     for key in ("include", "exclude"):
         overrides[key] = tuple(overrides[key]) or None
     return build_settings(config, overrides)

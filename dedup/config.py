@@ -153,6 +153,8 @@ def settings_from_mapping(values: dict[str, Any], source: str) -> dict[str, Any]
     out: dict[str, Any] = {}
     for key, value in values.items():
         name = key.replace("-", "_")
+        if name in out:
+            raise ConfigError(f"{source}: {key!r} is given twice in [tool.dedup] (once with dashes)")
         if name not in FIELD_NAMES:
             known = ", ".join(sorted(n.replace("_", "-") for n in FIELD_NAMES))
             raise ConfigError(f"{source}: unknown key {key!r} in [tool.dedup] (known: {known})")
@@ -189,6 +191,31 @@ def load_pyproject(path: Path) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.dedup] must be a table")
     return settings_from_mapping(table, str(path))
+
+
+_PATH_KEYS = ("corpus", "baseline", "index")
+
+
+def paths_from_folder(values: dict[str, Any], folder: Path, cwd: Path) -> dict[str, Any]:
+    """Config values with the relative paths of ``corpus``, ``baseline`` and ``index`` read as
+    relative to ``folder`` (the pyproject.toml's), and written relative to ``cwd``, where the
+    command runs: a hook or command started in a subfolder finds the same files."""
+    if os.path.realpath(folder) == os.path.realpath(cwd):
+        return values
+
+    def moved(path: str) -> str:
+        if os.path.isabs(path):
+            return path
+        return os.path.relpath(os.path.join(os.path.abspath(folder), path), os.path.abspath(cwd))
+
+    out = dict(values)
+    for key in _PATH_KEYS:
+        value = out.get(key)
+        if isinstance(value, str) and value:
+            out[key] = moved(value)
+        elif isinstance(value, tuple):
+            out[key] = tuple(moved(v) if isinstance(v, str) and v else v for v in value)
+    return out
 
 
 def build_settings(config: dict[str, Any], overrides: dict[str, Any]) -> Settings:

@@ -311,3 +311,48 @@ def test_build_settings_validates_the_merge() -> None:
 def test_build_settings_unknown_field_is_config_error() -> None:
     with pytest.raises(ConfigError, match="bogus"):
         build_settings({}, {"bogus": 1})
+
+
+def test_a_key_given_with_dashes_and_with_underscores_is_an_error() -> None:
+    with pytest.raises(ConfigError, match="'shingle-size' is given twice"):
+        settings_from_mapping({"shingle_size": 4, "shingle-size": 6}, "pyproject.toml")
+
+
+def test_config_paths_are_read_from_the_pyproject_folder(tmp_path: Path) -> None:
+    from dedup.config import paths_from_folder
+
+    values = {"corpus": ("articles", "/abs/notes"), "baseline": "accepted.json", "shingle_size": 5}
+    sub = tmp_path / "docs" / "deep"
+    sub.mkdir(parents=True)
+    assert paths_from_folder(values, tmp_path, sub) == {
+        "corpus": ("../../articles", "/abs/notes"),
+        "baseline": "../../accepted.json",
+        "shingle_size": 5,
+    }
+    assert paths_from_folder(values, tmp_path, tmp_path) == values
+
+
+def test_the_hook_and_baseline_work_from_a_subfolder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from click.testing import CliRunner
+    from conftest import SAMPLES
+
+    from dedup.cli import cli
+
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.dedup]\ncorpus = ["articles"]\nbaseline = "accepted.json"\n', encoding="utf-8"
+    )
+    (tmp_path / "articles").mkdir()
+    shutil.copy(SAMPLES / "iran-russia-pact_original.txt", tmp_path / "articles" / "original.txt")
+    (tmp_path / "sub").mkdir()
+    shutil.copy(SAMPLES / "iran-russia-pact_reprint.txt", tmp_path / "sub" / "reprint.txt")
+    monkeypatch.chdir(tmp_path / "sub")
+    runner = CliRunner()
+    done = runner.invoke(cli, ["hook", "reprint.txt"])
+    assert done.exit_code == 1, done.output
+    assert "reprint.txt duplicates ../articles/original.txt" in " ".join(done.stdout.split())
+    assert runner.invoke(cli, ["baseline", "../articles", "."]).exit_code == 0
+    assert (tmp_path / "accepted.json").is_file() and not (tmp_path / "sub" / "accepted.json").exists()
+    assert (tmp_path / ".dedup").is_dir() and not (tmp_path / "sub" / ".dedup").exists()
+    assert runner.invoke(cli, ["hook", "reprint.txt"]).exit_code == 0
