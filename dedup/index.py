@@ -38,6 +38,8 @@ from dedup.sources import Source
 from dedup.tokens import TOKENIZER_VERSION
 
 INDEX_VERSION = 1
+DECODER_VERSION = 2
+"""How bytes become text (sources.decode); 2 reads stray Windows-1252 bytes in UTF-8 one by one."""
 INDEX_FILE = "index.sqlite"
 WORD_HASH = "poly64-fmix64"
 MAX_FINGERPRINT_DOCS = 1000
@@ -75,6 +77,7 @@ def signature_settings(settings: Settings) -> dict[str, object]:
     return {
         "index_version": INDEX_VERSION,
         "tokenizer_version": TOKENIZER_VERSION,
+        "decoder_version": DECODER_VERSION,
         "word_hash": WORD_HASH,
         "shingle_size": settings.shingle_size,
         "minhash_scheme": MINHASH_SCHEME,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import re
@@ -180,6 +181,16 @@ def _read_all(fd: int, size: int) -> bytes:
     return b"".join(parts)
 
 
+def _cp1252_bytes(error: UnicodeError) -> tuple[str, int]:
+    """Decode-error handler: the bytes that are not UTF-8, read as Windows-1252."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return error.object[error.start : error.end].decode("cp1252"), error.end
+
+
+_CP1252_BYTES = "dedup-cp1252-bytes"
+codecs.register_error(_CP1252_BYTES, _cp1252_bytes)
+
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
     (b"\xff\xfe\x00\x00", "utf-32"),
@@ -192,8 +203,9 @@ _BOMS = (
 def decode(data: bytes) -> tuple[str, str] | str:
     """Decode bytes as text: ``(text, encoding)``, or a reason string when they are not text.
 
-    UTF-8 (with or without a byte-order mark) and UTF-16/32 with a mark are read as such; other bytes
-    fall back to Windows-1252, the usual encoding of older Western text. Bytes with NULs or many
+    UTF-8 (with or without a byte-order mark) and UTF-16/32 with a mark are read as such; bytes that
+    are not UTF-8 are read as Windows-1252, the usual encoding of older Western text (``cp1252``
+    when the whole file reads so, ``utf-8+cp1252`` when it mixes the two). Bytes with NULs or many
     control characters are binary.
     """
     if not data.strip():
@@ -210,10 +222,13 @@ def decode(data: bytes) -> tuple[str, str] | str:
     try:
         text, encoding = data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
+        # Byte by byte: a UTF-8 file with one stray Windows-1252 byte (a curly quote pasted in)
+        # keeps its accents, and a plain Windows-1252 file reads as before.
         try:
-            text, encoding = data.decode("cp1252"), "cp1252"
+            text = data.decode("utf-8", _CP1252_BYTES)
         except UnicodeDecodeError:
             return "undecodable (neither UTF-8 nor Windows-1252)"
+        encoding = "cp1252" if text == data.decode("cp1252") else "utf-8+cp1252"
     # Text has almost no C0 control bytes besides whitespace; counted in C by deleting the rest.
     controls = len(head.translate(None, _NOT_CONTROL))
     if controls > max(2, len(head) // 100):

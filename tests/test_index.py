@@ -106,7 +106,15 @@ def test_index_records_everything_that_shapes_it(corpus: Path) -> None:
     build_index(["articles"], Settings(jobs=1))
     with sqlite3.connect(corpus / ".dedup" / "index.sqlite") as conn:
         signature = json.loads(conn.execute("SELECT value FROM meta WHERE key = 'signature'").fetchone()[0])
-    for key in ("shingle_size", "num_perm", "seed", "minhash_scheme", "tokenizer_version", "index_version"):
+    for key in (
+        "shingle_size",
+        "num_perm",
+        "seed",
+        "minhash_scheme",
+        "tokenizer_version",
+        "decoder_version",
+        "index_version",
+    ):
         assert key in signature
 
 

@@ -236,6 +236,19 @@ def test_empty_and_whitespace_only(tmp_path: Path, data: bytes) -> None:
     assert result == Skipped("e.txt", "empty")
 
 
+def test_a_stray_windows_1252_byte_leaves_the_utf8_text_intact(tmp_path: Path) -> None:
+    french = "Le conseil a voté la réouverture de la bibliothèque. "
+    data = french.encode("utf-8") + b"It\x92s the end."  # a curly apostrophe pasted from Word
+    assert decode(data) == (french + "It\u2019s the end.", "utf-8+cp1252")
+    # The copy is found whole inside the original with the stray byte, not as mojibake.
+    from dedup import compare
+
+    (tmp_path / "a.txt").write_bytes((french * 8).encode("utf-8"))
+    (tmp_path / "b.txt").write_bytes((french * 8).encode("utf-8") + b"It\x92s the end.")
+    pair = compare(tmp_path / "a.txt", tmp_path / "b.txt").pair
+    assert pair.a_in_b == 1.0
+
+
 def test_decode_empty_reason() -> None:
     assert decode(b"") == "empty"
     assert decode(b" \n ") == "empty"
