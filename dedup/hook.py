@@ -72,9 +72,9 @@ def check(
         if not (cwd / root).is_dir():
             raise ConfigError(f"corpus folder does not exist: {root}")
     existing = [f for f in files if (cwd / f).is_file()]
-    unnamed: list[Skipped] = []
-    changed = discover(existing, settings, cwd, unnamed) if existing else []
-    for skipped in unnamed:
+    passed_over: list[Skipped] = []
+    changed = discover(existing, settings, cwd, passed_over) if existing else []
+    for skipped in passed_over:
         warn(f"skipped {skipped.path}: {skipped.reason}")
 
     def run(index: Index) -> HookResult:
@@ -85,10 +85,10 @@ def check(
         missing = [r for r in roots if not index.covers(cwd / r)]
         if missing:
             warn(f"indexing {', '.join(missing)} (first run; later runs read only changes)")
-            unnamed_in_corpus: list[Skipped] = []
-            corpus_sources = discover(missing, settings, cwd, unnamed_in_corpus)
+            passed_over_in_corpus: list[Skipped] = []
+            corpus_sources = discover(missing, settings, cwd, passed_over_in_corpus)
             built = index.refresh(corpus_sources, prepare, prune_under=[str(cwd / r) for r in missing])
-            for skipped in (*unnamed_in_corpus, *built.skipped):
+            for skipped in (*passed_over_in_corpus, *built.skipped):
                 warn(f"skipped {skipped.path}: {skipped.reason}")
         stats = index.refresh(changed, prepare)
         if index.boilerplate_is_stale():

@@ -420,8 +420,8 @@ def scan(
     settings = settings or Settings()
     cwd = cwd or Path.cwd()
     timings: dict[str, float] = {}
-    unnamed: list[Skipped] = []
-    sources = discover([str(p) for p in paths], settings, cwd, unnamed)
+    passed_over: list[Skipped] = []
+    sources = discover([str(p) for p in paths], settings, cwd, passed_over)
     clock = _lap(timings, "discover", started)
     jobs = settings.effective_jobs()
 
@@ -458,8 +458,8 @@ def scan(
             report = with_index(cwd / settings.index, cwd, settings, warn, run)
         else:
             report = run(None)
-    if unnamed:
-        skipped = sorted((*report.skipped, *unnamed), key=lambda s: s.path)
+    if passed_over:
+        skipped = sorted((*report.skipped, *passed_over), key=lambda s: s.path)
         report = dataclasses.replace(report, skipped=tuple(skipped))
     return report
 
@@ -664,8 +664,8 @@ def build_index(
     """
     settings = settings or Settings()
     cwd = cwd or Path.cwd()
-    unnamed: list[Skipped] = []
-    sources = discover([str(p) for p in paths], settings, cwd, unnamed)
+    passed_over: list[Skipped] = []
+    sources = discover([str(p) for p in paths], settings, cwd, passed_over)
 
     def run(index: Index) -> tuple[RefreshStats, int]:
         jobs = settings.effective_jobs()
@@ -689,8 +689,8 @@ def build_index(
 
     with _no_broken_pool():
         stats, total = with_index(cwd / settings.index, cwd, settings, warn, run)
-    if unnamed:
-        skipped = sorted((*stats.skipped, *unnamed), key=lambda s: s.path)
+    if passed_over:
+        skipped = sorted((*stats.skipped, *passed_over), key=lambda s: s.path)
         stats = dataclasses.replace(stats, skipped=tuple(skipped))
     return stats, total
 

@@ -67,17 +67,26 @@ def discover(
 
     Folders are walked recursively; hidden folders and files (``.git`` among them) are skipped, files
     must match an ``include`` pattern and no ``exclude`` pattern. A file named directly is always
-    scanned unless excluded. A path that does not exist raises InputError. Links to folders are not
-    followed, so a link loop cannot trap the walk. A file whose path is not valid UTF-8 cannot be
-    named in JSON or in the index: it is left out, and added to ``skipped`` when one is given.
+    scanned unless excluded. A path that does not exist, is neither a file nor a folder (a pipe, a
+    device), or is a folder that cannot be read raises InputError. Links to folders are not
+    followed, so a link loop cannot trap the walk; a link to a file is the file, listed once under
+    the first of its names. Files whose path is not valid UTF-8 (they cannot be named in JSON or in
+    the index) and folders below that cannot be read are left out, and added to ``skipped`` when
+    one is given.
     """
     include, exclude = _Patterns(settings.include), _Patterns(settings.exclude)
     found: dict[str, Source] = {}
-    bad_names: dict[str, Skipped] = {}
+    passed_over: dict[str, Skipped] = {}
+
+    def add(key: str, source: Source) -> None:
+        # Names of one file (links to it) may come in any order: the first in display order wins.
+        known = found.get(key)
+        if known is None or source.display < known.display:
+            found[key] = source
 
     def bad_name(display: str) -> None:
         shown = os.fsencode(display).decode("utf-8", "backslashreplace")
-        bad_names[shown] = Skipped(shown, "file name is not valid UTF-8")
+        passed_over[shown] = Skipped(shown, "file name is not valid UTF-8")
 
     for given in paths:
         absolute = given if os.path.isabs(given) else os.path.join(cwd, given)
@@ -89,8 +98,10 @@ def discover(
                 if not given_ok:
                     bad_name(display_path(given))
                     continue
-                found.setdefault(os.path.realpath(absolute), Source(Path(absolute), display_path(given)))
+                add(os.path.realpath(absolute), Source(Path(absolute), display_path(given)))
             continue
+        if not os.path.isdir(absolute):
+            raise InputError(f"not a file or folder: {given}")
         real_root = os.path.realpath(absolute)
         # Names from a folder listing hold no separator, '.' or '..', so below the given folder a
         # display path is the folder's own, normalised once, joined with the relative path.
@@ -102,8 +113,12 @@ def discover(
             rel_dir = stack.pop()
             try:
                 entries = list(os.scandir(os.path.join(absolute, rel_dir)))
-            except OSError:
-                continue  # an unreadable folder is passed over, like an unreadable file
+            except OSError as exc:
+                if not rel_dir:
+                    raise InputError(f"cannot read folder {given}: {exc.strerror or exc}") from exc
+                folder = shown_prefix + rel_dir
+                passed_over[folder] = Skipped(folder, f"unreadable folder ({exc.strerror or exc})")
+                continue
             for entry in entries:
                 name = entry.name
                 if name.startswith("."):
@@ -114,18 +129,26 @@ def discover(
                         if not exclude(rel):
                             stack.append(rel + "/")
                         continue
-                    if not entry.is_file():  # sockets, broken links
+                    if not entry.is_file():  # sockets, pipes, broken links
                         continue
+                    link = entry.is_symlink()
                 except OSError:
                     continue
                 if include(rel) and not exclude(rel):
                     if not (given_ok and _utf8(rel)):
                         bad_name(shown_prefix + rel)
                         continue
-                    key = real_prefix + (rel if os.sep == "/" else rel.replace("/", os.sep))
-                    found.setdefault(key, Source(entry.path, shown_prefix + rel))
+                    if link:
+                        add(os.path.realpath(entry.path), Source(entry.path, shown_prefix + rel))
+                    else:
+                        key = real_prefix + (rel if os.sep == "/" else rel.replace("/", os.sep))
+                        # A second name of this file can only be a link: add() sorts that out.
+                        if key in found:
+                            add(key, Source(entry.path, shown_prefix + rel))
+                        else:
+                            found[key] = Source(entry.path, shown_prefix + rel)
     if skipped is not None:
-        skipped.extend(bad_names[k] for k in sorted(bad_names))
+        skipped.extend(passed_over[k] for k in sorted(passed_over))
     return sorted(found.values(), key=lambda src: src.display)
 
 

@@ -467,3 +467,46 @@ def test_a_page_the_parser_fails_on_is_skipped_with_a_reason(
     monkeypatch.setattr(dedup.sources, "html_to_text", fails)
     page = _write(tmp_path / "page.html", "<p>x</p>")
     assert read_text(Source(page, "page.html"), 1000) == Skipped("page.html", "unparsable HTML (bad markup)")
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
+def test_a_link_to_a_file_is_that_file_once(tmp_path: Path) -> None:
+    root = tmp_path / "corpus"
+    _write(root / "b-story.txt")
+    (root / "a-link.txt").symlink_to(root / "b-story.txt")
+    (root / "c-link.txt").symlink_to(root / "b-story.txt")
+    found = _displays(discover(["corpus"], Settings(), tmp_path))
+    assert found == ["corpus/a-link.txt"]
+    # Named directly, in either order, the same name is kept.
+    for order in (["corpus/c-link.txt", "corpus/b-story.txt"], ["corpus/b-story.txt", "corpus/c-link.txt"]):
+        assert _displays(discover(order, Settings(), tmp_path)) == ["corpus/b-story.txt"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_pipe_named_directly_is_an_input_error(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.txt")
+    with pytest.raises(InputError, match="not a file or folder: pipe.txt"):
+        discover(["pipe.txt"], Settings(), tmp_path)
+    _write(tmp_path / "a.txt")
+    assert _displays(discover(["."], Settings(), tmp_path)) == ["a.txt"]  # in a folder: passed over
+
+
+def test_unreadable_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Root may read any folder, so the refusal is made by hand.
+    root = tmp_path / "corpus"
+    _write(root / "a.txt")
+    _write(root / "locked" / "b.txt")
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> object:
+        if os.path.basename(os.path.normpath(path)) in ("locked", "shut"):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    skipped: list[Skipped] = []
+    assert _displays(discover(["corpus"], Settings(), tmp_path, skipped)) == ["corpus/a.txt"]
+    assert skipped == [Skipped("corpus/locked/", "unreadable folder (Permission denied)")]
+    (tmp_path / "shut").mkdir()
+    with pytest.raises(InputError, match="cannot read folder shut: Permission denied"):
+        discover(["shut"], Settings(), tmp_path)
