@@ -296,3 +296,17 @@ def test_ctrl_c_is_one_line_and_exit_code_130(tmp_path: Path) -> None:
     assert proc.returncode == 130
     assert out == ""
     assert err.strip() == "Interrupted."
+
+
+def test_escape_sequences_inside_documents_never_reach_the_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    story = "The council voted on Tuesday to reopen the riverside library after two years. " * 4
+    (tmp_path / "a.txt").write_text(story + "\x1b]0;new title\x07 \x1b[2J cleared", encoding="utf-8")
+    (tmp_path / "b.txt").write_text(story, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for args in (["compare", "a.txt", "b.txt"], ["scan", ".", "--explain"]):
+        result = CliRunner().invoke(cli, args, env={"NO_COLOR": "1"}, catch_exceptions=False)
+        assert result.exit_code == 1
+        assert "cleared" in result.stdout  # the text is shown...
+        assert "\x1b" not in result.stdout and "\x07" not in result.stdout  # ...its controls are not

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO, Any
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _escape_markup
 from rich.padding import Padding
 from rich.progress import (
     BarColumn,
@@ -23,6 +24,15 @@ from rich.progress import (
 from rich.text import Text
 
 from dedup.models import Comparison, Pair, Report, Span
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def escape(text: str) -> str:
+    """Text from documents and paths, safe to print: no rich markup, and no control characters
+    (an escape sequence inside a document must not drive the terminal)."""
+    return _escape_markup(_CONTROL.sub("", text))
+
 
 _STYLE = {
     "identical": "bold red",
