@@ -51,7 +51,8 @@ class _Patterns:
     """Glob patterns compiled once; a path matches when its relative path or its name does."""
 
     def __init__(self, patterns: Iterable[str]) -> None:
-        globs = list(patterns)
+        # "drafts/" names a folder, as in .gitignore: it matches the folder's path "drafts".
+        globs = [g.rstrip("/") or g for g in patterns]
         self.regex = re.compile("|".join(f"(?:{translate(g)})" for g in globs)) if globs else None
 
     def __call__(self, rel: str) -> bool:

@@ -90,6 +90,10 @@ def test_discover_exclude_folder_and_file_patterns(corpus: Path) -> None:
     by_path = _displays(discover(["corpus"], Settings(exclude=("sub/*",)), corpus.parent))
     assert not any(d.startswith("corpus/sub/") for d in by_path)
     assert "corpus/drafts/draft.txt" in by_path
+    # A trailing slash names a folder, as in .gitignore.
+    slashed = _displays(discover(["corpus"], Settings(exclude=("drafts/", "sub/deeper/")), corpus.parent))
+    assert "corpus/drafts/draft.txt" not in slashed and "corpus/sub/drafts/also.txt" not in slashed
+    assert "corpus/sub/deeper/z.rst" not in slashed and "corpus/sub/a.txt" in slashed
 
 
 def test_display_paths_as_the_user_typed_them(corpus: Path) -> None:
