@@ -451,9 +451,10 @@ def _leave(code: int) -> None:
     except (BrokenPipeError, ValueError):
         pass  # the reader left, or the stream is closed: nothing more can reach it
     except OSError as exc:
-        with suppress(OSError, ValueError):
-            click.echo(f"Error: {exc.strerror or exc}", err=True)
-        code = EXIT_USAGE
+        if code != EXIT_USAGE:  # else the failure was reported already, when a write first failed
+            with suppress(OSError, ValueError):
+                click.echo(f"Error: {exc.strerror or exc}", err=True)
+            code = EXIT_USAGE
     with suppress(OSError, ValueError):
         sys.stderr.flush()
     os._exit(code)
