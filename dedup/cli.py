@@ -153,7 +153,8 @@ class DedupGroup(click.Group):
             raise  # the reader left: nothing more to say to it (see main)
         except OSError as exc:
             # The output could not be written (a full disk, say): exit 1 would read as "pairs found".
-            raise InputFailure(f"{exc.filename + ': ' if exc.filename else ''}{exc.strerror or exc}") from exc
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise InputFailure(f"{where}{exc.strerror or exc}") from exc
         except Exception as exc:
             if os.environ.get("DEDUP_DEBUG"):
                 raise
