@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain, repeat
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -458,10 +458,18 @@ def scan(
             report = with_index(cwd / settings.index, cwd, settings, warn, run)
         else:
             report = run(None)
-    if passed_over:
-        skipped = sorted((*report.skipped, *passed_over), key=lambda s: s.path)
-        report = dataclasses.replace(report, skipped=tuple(skipped))
-    return report
+    return _also_skipped(report, passed_over)
+
+
+_WithSkipped = TypeVar("_WithSkipped", Report, "RefreshStats")
+
+
+def _also_skipped(record: _WithSkipped, passed_over: Sequence[Skipped]) -> _WithSkipped:
+    """``record`` with the files discovery passed over among its skipped ones, in path order."""
+    if not passed_over:
+        return record
+    skipped = sorted((*record.skipped, *passed_over), key=lambda s: s.path)
+    return dataclasses.replace(record, skipped=tuple(skipped))
 
 
 @contextmanager
@@ -689,10 +697,7 @@ def build_index(
 
     with _no_broken_pool():
         stats, total = with_index(cwd / settings.index, cwd, settings, warn, run)
-    if passed_over:
-        skipped = sorted((*stats.skipped, *passed_over), key=lambda s: s.path)
-        stats = dataclasses.replace(stats, skipped=tuple(skipped))
-    return stats, total
+    return _also_skipped(stats, passed_over), total
 
 
 def learn_boilerplate(index: Index, settings: Settings) -> None:
