@@ -15,7 +15,10 @@ Scoring (the same for every tool):
   and of the scoring). `heavy` answers with their source are neutral: neither a hit nor a false
   report. Every other reported pair is a false report (an answer paired with a source or answer
   it does not derive from). Precision, recall and F1 over the gold pairs; per category, the share
-  of answers reported with their source and the relation dedup gave.
+  of answers reported with their source and the relation dedup gave. Two answers to one question
+  that share a verbatim passage absent from its source, at least twice as long as any passage
+  shared by two answers to different questions, derive from a common text outside the data set:
+  such a pair is listed as that, not held against the `non` target (see ``common_text``).
 * Indonesian PAN (document and character level). Gold document pairs: (suspicious, source) with at
   least one reuse case. Character level, as the PAN overview papers define it (Potthast et al.
   2010, "An Evaluation Framework for Plagiarism Detection"): cases S and detections R are pairs of
@@ -45,8 +48,9 @@ import re
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,6 +59,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from dedup import Settings, __version__, compare, scan  # noqa: E402
 from dedup.models import Report  # noqa: E402
 from dedup.sources import decode  # noqa: E402
+from dedup.tokens import words  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 CLOUGH = SHARED / "data" / "clough_stevenson"
@@ -100,7 +105,10 @@ class CloughScore:
     with_source: dict[str, dict[str, str]] = field(default_factory=dict)
     """Per category, the answers reported with their own source and the relation given."""
     non_paired: list[str] = field(default_factory=list)
-    """Reported pairs that hold a `non` answer, as "a ~ b"."""
+    """Reported pairs that hold a `non` answer, as "a ~ b", but for those in ``common_text``."""
+    common_text: list[str] = field(default_factory=list)
+    """Reported pairs of answers to one question that derive from a common text outside the data
+    set (see :func:`common_text`), as "a ~ b (N words verbatim)"."""
 
 
 def clough_labels() -> dict[str, tuple[str, str]]:
@@ -108,8 +116,72 @@ def clough_labels() -> dict[str, tuple[str, str]]:
         return {r["File"]: (r["Task"], r["Category"].strip()) for r in csv.DictReader(handle)}
 
 
-def score_clough(tool: str, pairs: Mapping[tuple[str, str], str]) -> CloughScore:
-    """Score document pairs (file names, sorted) with their relation (or 'pair' for peers)."""
+def _grams(seq: Sequence[str], k: int) -> set[tuple[str, ...]]:
+    return {tuple(seq[i : i + k]) for i in range(len(seq) - k + 1)}
+
+
+def longest_common_run(a: Sequence[str], b: Sequence[str]) -> int:
+    """Words in the longest passage found word for word in both sequences."""
+    # A common run of k words holds one of k - 1 words, so the test is monotone in k.
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if _grams(a, mid) & _grams(b, mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def cross_question_run(texts: Mapping[str, Sequence[str]], labels: Mapping[str, tuple[str, str]]) -> int:
+    """Words in the longest passage that two answers to different questions share: how long a
+    passage independent writers share by chance on this data (answers only, sources left out)."""
+
+    def shared(k: int) -> bool:
+        tasks: dict[tuple[str, ...], str] = {}
+        for answer, seq in texts.items():
+            if answer not in labels or labels[answer][1] == "orig":
+                continue
+            for gram in _grams(seq, k):
+                if tasks.setdefault(gram, labels[answer][0]) != labels[answer][0]:
+                    return True
+        return False
+
+    lo, hi = 0, max((len(seq) for seq in texts.values()), default=0)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if shared(mid) else (lo, mid - 1)
+    return lo
+
+
+def common_text(a: Sequence[str], b: Sequence[str], source: Sequence[str], background: int) -> int | None:
+    """The words of the verbatim passage two answers to one question share, when it shows that
+    they derive from a common text outside the data set; else None.
+
+    It must be absent from their question's source (else the source explains it) and at least
+    twice ``background``, the longest passage shared by answers to different questions.
+    """
+    run = longest_common_run(a, b)
+    if run < max(1, 2 * background):
+        return None
+    outside = (_grams(a, run) & _grams(b, run)) - _grams(source, run)
+    return run if outside else None
+
+
+@lru_cache(maxsize=1)
+def clough_words() -> dict[str, list[str]]:
+    """The normalised words of every Clough-Stevenson text, keyed by file name."""
+    return {n: words(t) for n, t in read_docs(CLOUGH / "texts").items()}
+
+
+def score_clough(
+    tool: str, pairs: Mapping[tuple[str, str], str], texts: Mapping[str, Sequence[str]] | None = None
+) -> CloughScore:
+    """Score document pairs (file names, sorted) with their relation (or 'pair' for peers).
+
+    With ``texts`` (the words of each file), pairs of answers that derive from a common text
+    outside the data set (:func:`common_text`) are told apart from the other false reports.
+    """
     labels = clough_labels()
     gold, neutral = set(), set()
     for answer, (task, category) in labels.items():
@@ -146,14 +218,27 @@ def score_clough(tool: str, pairs: Mapping[tuple[str, str], str]) -> CloughScore
     # definition; but two answers that both copy their task's source do share that text.
     false = sorted(set(reported) - set(with_source)) + sorted(wrong_source)
     via_source = [k for k in false if _same_source(labels, *k)]
+    derived: dict[tuple[str, str], int] = {}
+    if texts is not None:
+        background = cross_question_run(texts, labels)
+        for a, b in false:
+            la, lb = labels.get(a), labels.get(b)
+            if la and lb and la[0] == lb[0] and (a, b) not in via_source:
+                run = common_text(texts[a], texts[b], texts[f"orig_task{la[0]}.txt"], background)
+                if run is not None:
+                    derived[(a, b)] = run
     detail = [
-        f"{a} ~ {b} ({reported[(a, b)]}; {_cats(labels, a, b)})" for a, b in false if (a, b) not in via_source
+        f"{a} ~ {b} ({reported[(a, b)]}; {_cats(labels, a, b)})"
+        for a, b in false
+        if (a, b) not in via_source and (a, b) not in derived
     ]
-    per_category["false"] = f"{len(false)} ({len(via_source)} through a common source)"
+    per_category["false"] = f"{len(false)} ({len(via_source)} through a common source" + (
+        f", {len(derived)} through a common text outside the data)" if derived else ")"
+    )
     non_paired = [
         f"{a} ~ {b}"
         for a, b in sorted(reported)
-        if "non" in (labels.get(a, ("", ""))[1], labels.get(b, ("", ""))[1])
+        if "non" in (labels.get(a, ("", ""))[1], labels.get(b, ("", ""))[1]) and (a, b) not in derived
     ]
     return CloughScore(
         tool,
@@ -166,6 +251,7 @@ def score_clough(tool: str, pairs: Mapping[tuple[str, str], str]) -> CloughScore
         answers,
         found,
         non_paired,
+        [f"{a} ~ {b} ({run} words verbatim)" for (a, b), run in sorted(derived.items())],
     )
 
 
@@ -183,6 +269,191 @@ def _same_source(labels: Mapping[str, tuple[str, str]], a: str, b: str) -> bool:
 
 def _cats(labels: Mapping[str, tuple[str, str]], a: str, b: str) -> str:
     return "/".join(labels.get(x, ("", "source"))[1] or "source" for x in (a, b))
+
+
+FUNCTION_WORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "may",
+        "me",
+        "might",
+        "more",
+        "most",
+        "must",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "shall",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+    ]
+)
+"""English function words, dropped for the 'content words' rows of :func:`wording_separation`."""
+
+
+def _containment(a: Sequence[str], b: Sequence[str], k: int) -> float:
+    ga, gb = _grams(a, k), _grams(b, k)
+    if not ga or not gb:
+        return 0.0
+    both = len(ga & gb)
+    return max(both / len(ga), both / len(gb))
+
+
+def wording_separation(
+    texts: Mapping[str, Sequence[str]], labels: Mapping[str, tuple[str, str]], derived: Iterable[str]
+) -> list[tuple[str, int, float, float, float, str]]:
+    """Whether any threshold on shared wording finds 90% of `light` answers with their source and
+    pairs no `non` answer: per representation and k, the containment (as dedup measures it, the
+    larger of the two shares) of k-word runs of the `light` answer that ranks at 90% against its
+    source, of the closest `non` answer and its source, and of the closest two `non` answers to one
+    question (leaving out pairs that derive from a common text, ``derived`` as "a ~ b ...").
+
+    Rows: (words, k, light at 90%, non ~ source, non ~ non, that pair).
+    """
+    skip = {tuple(d.split(" (")[0].split(" ~ ")) for d in derived}
+    answers = sorted(a for a, (_, c) in labels.items() if c != "orig" and a not in UNREACHABLE)
+    lights = [a for a in answers if labels[a][1] == "light"]
+    nons = [a for a in answers if labels[a][1] == "non"]
+    rank = math.ceil(0.9 * len(lights))
+    rows = []
+    for kind in ("all words", "content words"):
+        seqs = {
+            n: list(seq) if kind == "all words" else [w for w in seq if w not in FUNCTION_WORDS]
+            for n, seq in texts.items()
+        }
+
+        def source(a: str) -> list[str]:
+            return seqs[f"orig_task{labels[a][0]}.txt"]  # noqa: B023 - used within the iteration
+
+        for k in range(1, 6):
+            light = sorted((_containment(seqs[a], source(a), k) for a in lights), reverse=True)[rank - 1]
+            non_source = max(_containment(seqs[a], source(a), k) for a in nons)
+            closest = max(
+                (_containment(seqs[a], seqs[b], k), f"{a} ~ {b}")
+                for i, a in enumerate(nons)
+                for b in nons[i + 1 :]
+                if labels[a][0] == labels[b][0] and (a, b) not in skip
+            )
+            rows.append((kind, k, light, non_source, closest[0], closest[1]))
+    return rows
 
 
 # ---------------------------------------------------------------- Indonesian PAN
@@ -506,7 +777,7 @@ def run_dedup_all(settings: Settings) -> DedupRun:
     pan_report, _ = run_dedup(PAN, settings)
     texts = read_docs(PAN)
     return DedupRun(
-        clough=score_clough("dedup", dedup_pairs(clough_report)),
+        clough=score_clough("dedup", dedup_pairs(clough_report), clough_words()),
         clough_report=clough_report,
         pan_doc=score_pan_docs([(name(p.a), name(p.b)) for p in pan_report.pairs], cases),
         pan_chars=score_pan_chars(dedup_detections(pan_report, texts), cases),
@@ -542,8 +813,9 @@ def targets(run: DedupRun, margins: list[float] | None) -> list[tuple[str, str, 
         ),
         (
             "Clough: no `non` answer paired with anything it does not derive from",
-            f"{c.per_category['non']} with their source; every pair holding one: "
-            + (", ".join(c.non_paired) if c.non_paired else "none"),
+            f"{c.per_category['non']} with their source; every other pair holding one: "
+            + (", ".join(c.non_paired) if c.non_paired else "none")
+            + ("; deriving from a common text: " + ", ".join(c.common_text) if c.common_text else ""),
             not c.non_paired,
         ),
         ("PAN verbatim: document-pair recall 1.0", fmt(verbatim_doc), verbatim_doc == 1.0),
@@ -574,7 +846,7 @@ SWEEP_COLUMNS = (
     "Clough F1",
     "light",
     "heavy not overlap",
-    "pairs with a non",
+    "false pairs with a non",
     "PAN char precision (all)",
     "verbatim doc recall",
     "verbatim char P / R",
@@ -661,7 +933,7 @@ def main() -> None:
     clough_docs = read_docs(CLOUGH / "texts")
     peer_runs = run_peers(clough_docs) if with_peers else {}
     for tool, (pairs, _) in peer_runs.items():
-        scores.append(score_clough(tool, {p: "pair" for p in pairs}))
+        scores.append(score_clough(tool, {p: "pair" for p in pairs}, clough_words()))
     emit("## Clough-Stevenson (95 answers, 5 sources; document level)")
     emit()
     emit("| tool | precision | recall | F1 | cut | light | heavy | non | false reports |")
@@ -679,11 +951,22 @@ def main() -> None:
         "with its source is neutral. Columns cut..non: answers reported with their own source, with "
         "dedup's relations. False reports: every other reported pair, that is an answer with another "
         "task's source, or two answers (of which those where both reuse their task's source share "
-        "that text through it)."
+        "that text through it, and those that share a long verbatim passage absent from the source "
+        "derive from a common text outside the data)."
     )
     emit()
-    emit("dedup's false reports that do not go through a common source:")
+    emit("dedup's false reports that go through no common text:")
     for d in scores[0].false_detail or ["none"]:
+        emit(f"- {d}")
+    emit()
+    background = cross_question_run(clough_words(), clough_labels())
+    emit(
+        "Pairs of answers to one question that dedup reports and that derive from a common text "
+        "outside the data set: they share a verbatim passage absent from the question's source and "
+        f"at least twice as long as the longest ({background} words) shared by any two answers to "
+        "different questions:"
+    )
+    for d in scores[0].common_text or ["none"]:
         emit(f"- {d}")
     emit()
     emit(
@@ -706,6 +989,22 @@ def main() -> None:
             f"- {category} {answer}: {pair.a_in_b:.2f} of it in the source, "
             f"passage {pair.longest_passage} words"
         )
+    emit()
+    emit(
+        "Can any threshold on shared wording find 90% of `light` answers and pair no `non` answer? "
+        "Containment of k-word runs (the larger share, as dedup measures it) of the `light` answer "
+        "that ranks at 90% against its source, against the closest `non` answer and its source and "
+        "the closest two `non` answers to one question (content words: English function words "
+        "dropped; exact sets, no sketching):"
+    )
+    emit()
+    emit("| words | k | light at 90% | non ~ its source | non ~ non | closest non pair | apart |")
+    emit("|---|---|---|---|---|---|---|")
+    for kind, k, light, non_source, non_non, closest in wording_separation(
+        clough_words(), clough_labels(), scores[0].common_text
+    ):
+        gap = light - max(non_source, non_non)
+        emit(f"| {kind} | {k} | {light:.3f} | {non_source:.3f} | {non_non:.3f} | {closest} | {gap:+.3f} |")
     emit()
     clough_margin = [(s.tool, scores[0].f1 - s.f1) for s in scores[1:]]
 

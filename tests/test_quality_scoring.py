@@ -103,3 +103,83 @@ def test_targets_name_what_misses_them() -> None:
     assert rows["PAN verbatim: character precision and recall at least 0.95"] == ("0.970, 0.940", False)
     assert rows["Seeds: every expected span and label"] == ("1/2", False)
     assert rows["F1 above both peers on every data set"] == ("smallest margin -0.010", False)
+
+
+def test_longest_common_run_counts_the_words_of_the_longest_shared_passage() -> None:
+    a = ["the", "cat", "sat", "on", "the", "mat", "today"]
+    b = ["a", "dog", "sat", "on", "the", "mat", "while", "the", "cat", "slept"]
+    assert quality.longest_common_run(a, b) == 4  # "sat on the mat"
+    assert quality.longest_common_run(a, ["nothing", "in", "common"]) == 0
+    assert quality.longest_common_run(a, a) == len(a)
+
+
+def test_common_text_needs_a_passage_outside_the_source_and_twice_the_chance_length() -> None:
+    quote = [
+        "it",
+        "has",
+        "been",
+        "used",
+        "in",
+        "a",
+        "wide",
+        "variety",
+        "of",
+        "contexts",
+        "ranging",
+        "from",
+        "marine",
+        "biology",
+    ]
+    a = ["first", "answer", "says"] + quote + ["and", "more"]
+    b = ["another", "answer"] + quote
+    assert quality.common_text(a, b, source=["unrelated", "source", "text"], background=6) == len(quote)
+    # The source holds the passage: the source, not a text outside the data, explains it.
+    assert quality.common_text(a, b, source=quote, background=6) is None
+    # Not long enough against what answers to different questions share by chance.
+    assert quality.common_text(a, b, source=[], background=len(quote)) is None
+
+
+def test_cross_question_run_ignores_answers_to_the_same_question_and_sources() -> None:
+    labels = {"a1": ("a", "non"), "a2": ("a", "non"), "b1": ("b", "non"), "orig_taskb.txt": ("b", "orig")}
+    texts = {
+        "a1": ["one", "two", "three", "four", "five", "six"],
+        "a2": ["one", "two", "three", "four", "five", "six"],  # same question: not chance
+        "b1": ["zero", "two", "three", "four", "nine"],  # three words shared across questions
+        "orig_taskb.txt": ["one", "two", "three", "four", "five", "six"],  # a source: left out
+    }
+    assert quality.cross_question_run(texts, labels) == 3
+
+
+@needs_shared()
+def test_a_long_verbatim_passage_between_two_non_answers_is_a_common_text_not_a_false_pair() -> None:
+    texts = quality.clough_words()
+    pairs = {
+        **_gold_pairs(),
+        ("g2pE_taskd.txt", "g4pD_taskd.txt"): "overlap",  # 49 words verbatim, in neither's source
+        ("g0pA_taske.txt", "g2pA_taske.txt"): "overlap",  # paraphrases, no long verbatim passage
+    }
+    score = quality.score_clough("t", pairs, texts)
+    assert score.common_text == ["g2pE_taskd.txt ~ g4pD_taskd.txt (49 words verbatim)"]
+    assert score.non_paired == ["g0pA_taske.txt ~ g2pA_taske.txt"]
+    assert score.false_detail == ["g0pA_taske.txt ~ g2pA_taske.txt (overlap; non/non)"]
+    false = "2 (0 through a common source, 1 through a common text outside the data)"
+    assert score.per_category["false"] == false
+    # Without the texts nothing is told apart.
+    assert quality.score_clough("t", pairs).non_paired == [
+        "g0pA_taske.txt ~ g2pA_taske.txt",
+        "g2pE_taskd.txt ~ g4pD_taskd.txt",
+    ]
+
+
+@needs_shared()
+def test_wording_separation_measures_the_light_answer_at_the_90_percent_rank() -> None:
+    rows = quality.wording_separation(quality.clough_words(), quality.clough_labels(), [])
+    assert [(kind, k) for kind, k, *_ in rows] == [
+        (kind, k) for kind in ("all words", "content words") for k in range(1, 6)
+    ]
+    for _, _, light, non_source, non_non, closest in rows:
+        assert 0.0 <= non_source < light <= 1.0  # every non answer is further from its source
+        assert 0.0 < non_non <= 1.0 and " ~ " in closest
+    # Longer runs are rarer: every figure falls as k grows.
+    all_words = [r for r in rows if r[0] == "all words"]
+    assert all(x[2] > y[2] and x[3] >= y[3] for x, y in zip(all_words, all_words[1:], strict=False))
