@@ -106,9 +106,14 @@ class CloughScore:
     """Per category, the answers reported with their own source and the relation given."""
     non_paired: list[str] = field(default_factory=list)
     """Reported pairs that hold a `non` answer, as "a ~ b", but for those in ``common_text``."""
-    common_text: list[str] = field(default_factory=list)
+    derived: dict[tuple[str, str], int] = field(default_factory=dict)
     """Reported pairs of answers to one question that derive from a common text outside the data
-    set (see :func:`common_text`), as "a ~ b (N words verbatim)"."""
+    set (see :func:`common_text`), with the words of the verbatim passage they share."""
+
+    @property
+    def common_text(self) -> list[str]:
+        """``derived`` as "a ~ b (N words verbatim)"."""
+        return [f"{a} ~ {b} ({run} words verbatim)" for (a, b), run in sorted(self.derived.items())]
 
 
 def clough_labels() -> dict[str, tuple[str, str]]:
@@ -251,7 +256,7 @@ def score_clough(
         answers,
         found,
         non_paired,
-        [f"{a} ~ {b} ({run} words verbatim)" for (a, b), run in sorted(derived.items())],
+        derived,
     )
 
 
@@ -418,17 +423,19 @@ def _containment(a: Sequence[str], b: Sequence[str], k: int) -> float:
 
 
 def wording_separation(
-    texts: Mapping[str, Sequence[str]], labels: Mapping[str, tuple[str, str]], derived: Iterable[str]
+    texts: Mapping[str, Sequence[str]],
+    labels: Mapping[str, tuple[str, str]],
+    derived: Iterable[tuple[str, str]],
 ) -> list[tuple[str, int, float, float, float, str]]:
     """Whether any threshold on shared wording finds 90% of `light` answers with their source and
     pairs no `non` answer: per representation and k, the containment (as dedup measures it, the
     larger of the two shares) of k-word runs of the `light` answer that ranks at 90% against its
     source, of the closest `non` answer and its source, and of the closest two `non` answers to one
-    question (leaving out pairs that derive from a common text, ``derived`` as "a ~ b ...").
+    question (leaving out ``derived``, the pairs that derive from a common text).
 
     Rows: (words, k, light at 90%, non ~ source, non ~ non, that pair).
     """
-    skip = {tuple(d.split(" (")[0].split(" ~ ")) for d in derived}
+    skip = set(derived)
     answers = sorted(a for a, (_, c) in labels.items() if c != "orig" and a not in UNREACHABLE)
     lights = [a for a in answers if labels[a][1] == "light"]
     nons = [a for a in answers if labels[a][1] == "non"]
@@ -1001,7 +1008,7 @@ def main() -> None:
     emit("| words | k | light at 90% | non ~ its source | non ~ non | closest non pair | apart |")
     emit("|---|---|---|---|---|---|---|")
     for kind, k, light, non_source, non_non, closest in wording_separation(
-        clough_words(), clough_labels(), scores[0].common_text
+        clough_words(), clough_labels(), scores[0].derived
     ):
         gap = light - max(non_source, non_non)
         emit(f"| {kind} | {k} | {light:.3f} | {non_source:.3f} | {non_non:.3f} | {closest} | {gap:+.3f} |")
