@@ -51,6 +51,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import combinations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,6 +110,8 @@ class CloughScore:
     derived: dict[tuple[str, str], int] = field(default_factory=dict)
     """Reported pairs of answers to one question that derive from a common text outside the data
     set (see :func:`common_text`), with the words of the verbatim passage they share."""
+    background: int = 0
+    """Words in the longest passage two answers to different questions share (0 without texts)."""
 
     @property
     def common_text(self) -> list[str]:
@@ -224,6 +227,7 @@ def score_clough(
     false = sorted(set(reported) - set(with_source)) + sorted(wrong_source)
     via_source = [k for k in false if _same_source(labels, *k)]
     derived: dict[tuple[str, str], int] = {}
+    background = 0
     if texts is not None:
         background = cross_question_run(texts, labels)
         for a, b in false:
@@ -257,6 +261,7 @@ def score_clough(
         found,
         non_paired,
         derived,
+        background,
     )
 
 
@@ -843,12 +848,19 @@ def main() -> None:
     for d in scores[0].false_detail or ["none"]:
         emit(f"- {d}")
     emit()
-    background = cross_question_run(clough_words(), clough_labels())
+    words_of = clough_words()
+    labels = clough_labels()
+    closest_non = max(
+        longest_common_run(words_of[a], words_of[b])
+        for a, b in combinations(sorted(n for n, (_, c) in labels.items() if c == "non"), 2)
+        if labels[a][0] == labels[b][0] and (a, b) not in scores[0].derived
+    )
     emit(
         "Pairs of answers to one question that dedup reports and that derive from a common text "
         "outside the data set: they share a verbatim passage absent from the question's source and "
-        f"at least twice as long as the longest ({background} words) shared by any two answers to "
-        "different questions:"
+        f"at least twice as long as the longest ({scores[0].background} words) shared by any two "
+        f"answers to different questions (any other two `non` answers to one question share "
+        f"{closest_non} words in a row at most):"
     )
     for d in scores[0].common_text or ["none"]:
         emit(f"- {d}")
@@ -858,7 +870,6 @@ def main() -> None:
         "(share of the answer's shingles in the source; longest shared passage):"
     )
     emit()
-    labels = clough_labels()
     reported = dedup_pairs(run.clough_report)
     for answer, (task, category) in sorted(labels.items()):
         source = f"orig_task{task}.txt"

@@ -114,22 +114,7 @@ def test_longest_common_run_counts_the_words_of_the_longest_shared_passage() -> 
 
 
 def test_common_text_needs_a_passage_outside_the_source_and_twice_the_chance_length() -> None:
-    quote = [
-        "it",
-        "has",
-        "been",
-        "used",
-        "in",
-        "a",
-        "wide",
-        "variety",
-        "of",
-        "contexts",
-        "ranging",
-        "from",
-        "marine",
-        "biology",
-    ]
+    quote = "it has been used in a wide variety of contexts ranging from marine biology".split()  # noqa: SIM905
     a = ["first", "answer", "says"] + quote + ["and", "more"]
     b = ["another", "answer"] + quote
     assert quality.common_text(a, b, source=["unrelated", "source", "text"], background=6) == len(quote)
@@ -159,6 +144,7 @@ def test_a_long_verbatim_passage_between_two_non_answers_is_a_common_text_not_a_
         ("g0pA_taske.txt", "g2pA_taske.txt"): "overlap",  # paraphrases, no long verbatim passage
     }
     score = quality.score_clough("t", pairs, texts)
+    assert score.background == 6  # no two answers to different questions share more
     assert score.common_text == ["g2pE_taskd.txt ~ g4pD_taskd.txt (49 words verbatim)"]
     assert score.non_paired == ["g0pA_taske.txt ~ g2pA_taske.txt"]
     assert score.false_detail == ["g0pA_taske.txt ~ g2pA_taske.txt (overlap; non/non)"]
@@ -171,15 +157,22 @@ def test_a_long_verbatim_passage_between_two_non_answers_is_a_common_text_not_a_
     ]
 
 
-@needs_shared()
-def test_wording_separation_measures_the_light_answer_at_the_90_percent_rank() -> None:
-    rows = quality.wording_separation(quality.clough_words(), quality.clough_labels(), [])
+def test_wording_separation_takes_the_light_answer_at_the_90_percent_rank() -> None:
+    source = [f"w{i}" for i in range(10)]
+    texts: dict[str, list[str]] = {"orig_taska.txt": source}
+    labels = {"orig_taska.txt": ("a", "orig")}
+    for i in range(1, 11):  # light answer i holds i of the source's 10 words: containment i/10
+        texts[f"l{i}"] = source[:i] + [f"l{i}pad{j}" for j in range(10 - i)]
+        labels[f"l{i}"] = ("a", "light")
+    shared = [f"x{j}" for j in range(5)]
+    texts["n1"] = source[:3] + shared + ["n1a", "n1b"]  # 0.3 of it in the source, 0.5 in n2
+    texts["n2"] = shared + [f"n2pad{j}" for j in range(5)]
+    # As close to n2 as n1 is (and named later, so it would win the tie), but a derived pair.
+    texts["n3"] = [f"n2pad{j}" for j in range(5)] + [f"n3pad{j}" for j in range(5)]
+    labels.update({"n1": ("a", "non"), "n2": ("a", "non"), "n3": ("a", "non")})
+    rows = quality.wording_separation(texts, labels, [("n2", "n3")])
     assert [(kind, k) for kind, k, *_ in rows] == [
         (kind, k) for kind in ("all words", "content words") for k in range(1, 6)
     ]
-    for _, _, light, non_source, non_non, closest in rows:
-        assert 0.0 <= non_source < light <= 1.0  # every non answer is further from its source
-        assert 0.0 < non_non <= 1.0 and " ~ " in closest
-    # Longer runs are rarer: every figure falls as k grows.
-    all_words = [r for r in rows if r[0] == "all words"]
-    assert all(x[2] > y[2] and x[3] >= y[3] for x, y in zip(all_words, all_words[1:], strict=False))
+    # Ten light answers: the 9th best (ceil of 90%) holds 2 of 10 words.
+    assert rows[0] == ("all words", 1, 0.2, 0.3, 0.5, "n1 ~ n2")
