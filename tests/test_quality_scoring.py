@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import ROOT, needs_shared
@@ -176,3 +177,147 @@ def test_wording_separation_takes_the_light_answer_at_the_90_percent_rank() -> N
     ]
     # Ten light answers: the 9th best (ceil of 90%) holds 2 of 10 words.
     assert rows[0] == ("all words", 1, 0.2, 0.3, 0.5, "n1 ~ n2")
+
+
+# ---------------------------------------------------------------- Reuters-21578
+
+
+def _j(a: int, b: int, label: str, weight: float | None) -> quality.Judged:
+    stratum = "hard-negative" if weight is None else "band"
+    return quality.Judged(f"{a}.txt", f"{b}.txt", label, stratum, weight, f"note {a}")
+
+
+# A made-up judged sample: weights chosen so that weighted and unweighted figures differ.
+COPY = _j(1, 2, "copy", 3.0)
+PASSAGE_AS_NEAR = _j(3, 4, "passage", 1.0)
+TEMPLATE = _j(5, 6, "template", 2.0)
+HARD = _j(7, 8, "template", None)
+CONTAINS = _j(9, 10, "contains", 4.0)
+PASSAGE = _j(15, 16, "passage", 2.0)
+MISSED = _j(17, 18, "copy", 5.0)
+JUDGED = [COPY, PASSAGE_AS_NEAR, TEMPLATE, HARD, CONTAINS, PASSAGE, MISSED]
+UNJUDGED_POOL = ("11.txt", "12.txt")
+OUTSIDE = ("13.txt", "14.txt")
+POOL = {j.key for j in JUDGED if j.weight is not None} | {UNJUDGED_POOL}
+REPORTED: dict[tuple[str, str], str | None] = {
+    COPY.key: "identical",
+    PASSAGE_AS_NEAR.key: "near-duplicate",
+    TEMPLATE.key: "overlap",
+    ("9.txt", "10.txt"): "contained",  # not in key order: the scoring must not care
+    PASSAGE.key: "overlap",
+    UNJUDGED_POOL: "overlap",
+    OUTSIDE: "overlap",
+    HARD.key: "overlap",
+}
+
+
+def _score(reported: dict[tuple[str, str], str | None] = REPORTED) -> quality.ReutersScore:
+    return quality.score_reuters("t", reported, JUDGED, POOL)
+
+
+def test_reuters_precision_and_recall_weight_each_judged_pair() -> None:
+    score = _score()
+    # Reuse found: 3 + 1 + 4 + 2 = 10. False: the template (2), the pair outside the pool and the
+    # hard negative (1 each). Reuse judged: 10 + the missed copy's 5. Unweighted, precision would be
+    # 4/7 and recall 4/5.
+    assert score.precision == pytest.approx(10 / 14)
+    assert score.recall == pytest.approx(10 / 15)
+    assert score.f1 == pytest.approx(quality.f1(10 / 14, 10 / 15))
+    assert score.reported == 8
+    assert score.missed == [MISSED]
+
+
+def test_reuters_pair_outside_the_pool_is_a_false_report_and_an_unjudged_pool_pair_is_not() -> None:
+    without_outside = _score({k: v for k, v in REPORTED.items() if k != OUTSIDE})
+    assert without_outside.precision == pytest.approx(10 / 13)
+    assert _score().outside == [("7.txt", "8.txt", "overlap"), ("13.txt", "14.txt", "overlap")]
+    # A pool pair nobody judged is stood for by the judged pairs' weights: it changes nothing.
+    without_unjudged = _score({k: v for k, v in REPORTED.items() if k != UNJUDGED_POOL})
+    assert (without_unjudged.precision, without_unjudged.recall) == (_score().precision, _score().recall)
+
+
+def test_reuters_hard_negatives_are_counted_apart_and_never_weighted() -> None:
+    score = _score()
+    assert score.hard_negatives == [(HARD, "overlap")]
+    assert score.hard_negative_total == 1
+    assert "template" in score.confusion and sum(score.confusion["template"].values()) == 1  # not HARD
+    assert (HARD, "overlap") in score.false_reports
+    clean = _score({k: v for k, v in REPORTED.items() if k != HARD.key})
+    assert clean.hard_negatives == []
+    assert clean.recall == score.recall  # a hard negative is no reuse to find
+    assert clean.precision == pytest.approx(10 / 13)
+
+
+def test_reuters_per_relation_precision_counts_outside_pairs_as_false() -> None:
+    overlap = _score().per_relation["overlap"]
+    # Judged: the passage (2, reuse) and the template (2); outside: two pairs of weight 1.
+    assert overlap.precision == pytest.approx(2 / 6)
+    assert (overlap.reported, overlap.reuse, overlap.not_reuse, overlap.outside) == (5, 1, 1, 2)
+    assert _score().per_relation["identical"].precision == 1.0
+    only_judged = {COPY.key: "identical"}
+    assert _score(only_judged).per_relation["overlap"].precision is None  # nothing to judge it by
+
+
+def test_reuters_relation_match_is_the_weighted_share_that_fits_the_label() -> None:
+    score = _score()
+    # copy as identical (3), contains as contained (4), passage as overlap (2) fit; the passage
+    # reported as near-duplicate (1) does not. Unweighted it would be 3/4.
+    assert score.relation_match == pytest.approx(9 / 10)
+    assert score.confusion["passage"] == {"near-duplicate": 1, "overlap": 1}
+    assert score.confusion["copy"] == {"identical": 1, "not reported": 1}
+    wrong = _score({**REPORTED, CONTAINS.key: "near-duplicate"})  # contains is not a copy
+    assert wrong.relation_match == pytest.approx(5 / 10)
+
+
+def test_reuters_a_tool_without_relations_gets_no_relation_figures() -> None:
+    peer = _score(dict.fromkeys(REPORTED))
+    assert (peer.precision, peer.recall) == (_score().precision, _score().recall)
+    assert peer.relation_match is None
+    assert peer.per_relation == {}
+    assert peer.confusion["copy"] == {"reported": 1, "not reported": 1}
+
+
+def test_reuters_targets_name_what_misses_them() -> None:
+    run = quality.DedupRun(reuters=_score())
+    rows = {target: (measured, met) for target, measured, met in quality.targets(run, None)}
+    assert len(rows) == 5  # only the data set that was run
+    assert rows["Reuters: reuse precision at least 0.95"] == ("0.714", False)
+    assert rows["Reuters: precision of identical, near-duplicate and contained each at least 0.98"] == (
+        "identical 1.000, near-duplicate 1.000, contained 1.000",
+        True,
+    )
+    assert rows["Reuters: relation matches the label for at least 90% of the reuse pairs found"] == (
+        "90.0%",
+        True,
+    )
+    assert rows["Reuters: no hard negative reported"] == ("1/1: 7 ~ 8 (overlap)", False)
+
+
+def test_reuters_files_are_read_with_stories_named_by_file(tmp_path: Path) -> None:
+    (tmp_path / "judged_pairs.jsonl").write_text(
+        '{"a": 37, "b": 8736, "label": "template", "note": "n", "stratum": "hard-negative", "weight": null}\n'
+        '{"a": 81, "b": 10156, "label": "copy", "note": "m", "stratum": "pool", "weight": 7.5}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "pool_pairs.tsv").write_text("a\tb\n81\t10156\n4\t16\n", encoding="utf-8")
+    hard, copy = quality.reuters_judged(tmp_path)
+    assert (hard.key, hard.weight, hard.hard_negative) == (("37.txt", "8736.txt"), None, True)
+    assert (copy.key, copy.weight, copy.reuse) == (("10156.txt", "81.txt"), 7.5, True)
+    assert copy.shown == "81 ~ 10156"
+    assert quality.reuters_pool(tmp_path) == {("10156.txt", "81.txt"), ("16.txt", "4.txt")}
+    (tmp_path / "judged_pairs.jsonl").write_text(
+        '{"a": 1, "b": 2, "label": "copy", "note": "", "stratum": "pool", "weight": null}\n', encoding="utf-8"
+    )
+    with pytest.raises(ValueError, match="has no weight"):
+        quality.reuters_judged(tmp_path)
+
+
+@needs_shared()
+def test_reuters_judged_pool_pairs_are_in_the_pool_and_hard_negatives_are_not() -> None:
+    judged, pool = quality.reuters_judged(), quality.reuters_pool()
+    hard = [j for j in judged if j.hard_negative]
+    assert (len(judged), len(hard), len(pool)) == (301, 54, 3800)
+    assert all(j.key in pool for j in judged if not j.hard_negative)
+    assert not any(j.key in pool for j in hard)
+    docs = quality.REUTERS / "docs"
+    assert all((docs / j.a).is_file() and (docs / j.b).is_file() for j in judged)
