@@ -71,7 +71,9 @@ from itertools import combinations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
+# The checkout this script lives in comes first: run as a script, sys.path would otherwise start
+# at benchmarks/ and `import dedup` would find whatever checkout the venv has installed.
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from dedup import Settings, __version__, compare, scan  # noqa: E402
 from dedup.models import Report  # noqa: E402
