@@ -55,13 +55,25 @@ def settings_options(fn: F) -> F:
             "--overlap-words",
             type=int,
             metavar="N",
-            help="Words in a shared passage for overlap. [default: 25]",
+            help="Words in a shared passage, common wording included, for overlap. [default: 30]",
+        ),
+        click.option(
+            "--specific-words",
+            type=int,
+            metavar="N",
+            help="Words in a shared passage without common wording for overlap. [default: 15]",
         ),
         click.option(
             "--overlap-share",
             type=float,
             metavar="S",
-            help="Share of a document that makes a shorter passage an overlap. [default: 0.2]",
+            help="Share of a document that makes a shorter specific passage an overlap. [default: 0.2]",
+        ),
+        click.option(
+            "--common-docs",
+            type=int,
+            metavar="N",
+            help="Different texts a shingle must be in to count as common wording. [default: 3]",
         ),
         click.option(
             "--boilerplate-docs",

@@ -40,11 +40,18 @@ class Settings:
     """Jaccard similarity at or above which a pair is a near-duplicate."""
     contained: float = 0.9
     """Share of one document's shingles found in the other at or above which it is contained."""
-    overlap_words: int = 25
-    """Words in the longest shared passage at or above which a pair overlaps."""
+    overlap_words: int = 30
+    """Words in the longest shared passage, common wording included, at or above which a pair
+    overlaps."""
+    specific_words: int = 15
+    """Words in the longest specific shared passage (no common wording) at or above which a pair
+    overlaps."""
     overlap_share: float = 0.2
-    """A pair also overlaps when this share of one document is shared and its longest shared
-    passage has at least two shingles' worth of words (10 at shingle_size 5)."""
+    """A pair also overlaps when this share of one document is specific shared text and its longest
+    specific passage has at least two shingles' worth of words (10 at shingle_size 5)."""
+    common_docs: int = 3
+    """A shingle found in at least this many different texts of the corpus is common wording (a
+    formula, a stock phrase): it counts in a long shared passage but is no evidence of a short one."""
     boilerplate_docs: int = 10
     """A shingle found in at least this many documents may be boilerplate (see boilerplate_share)."""
     boilerplate_share: float = 0.3
@@ -98,6 +105,8 @@ _INT_RANGES = {
     "seed": (0, 2**32 - 1),
     "window": (4, 10_000),
     "overlap_words": (1, 1_000_000),
+    "specific_words": (1, 1_000_000),
+    "common_docs": (3, 2**31),
     "boilerplate_docs": (2, 2**31),
     "max_bytes": (1, 2**40),
     "jobs": (0, 1024),

@@ -23,6 +23,7 @@ from dedup.index import Index, index_key, root_key, with_index
 from dedup.models import Document, Pair, Skipped
 from dedup.pipeline import learn_boilerplate, prepare_all, read_texts, with_explanation
 from dedup.prepare import Prepared
+from dedup.shingle import HashSet
 from dedup.sources import Source, discover, display_path
 from dedup.verify import measure, sketched
 
@@ -94,6 +95,7 @@ def check(
         if index.boilerplate_is_stale():
             learn_boilerplate(index, settings)
         boilerplate = index.boilerplate()
+        common = HashSet(index.common())
         records = index.load(changed)
         pairs: dict[tuple[str, str], Pair] = {}
         documents: dict[str, Document] = {}
@@ -121,6 +123,7 @@ def check(
                 record.text_hash,
                 boilerplate,
                 record.quoted,
+                common,
             )
             for other_source, other in zip(others, index.load(others), strict=True):
                 if other is None or other_source.display == record.document.path:
@@ -133,6 +136,7 @@ def check(
                     other.text_hash,
                     boilerplate,
                     other.quoted,
+                    common,
                 )
                 a, b = sorted((mine, theirs), key=lambda s: s.path)
                 pair = measure(a, b, settings)

@@ -253,13 +253,20 @@ class Index:
 
     def boilerplate(self) -> U64:
         """The boilerplate shingles learned when the index was last refreshed (sorted)."""
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'boilerplate'").fetchone()
+        return self._learned("boilerplate")
+
+    def common(self) -> U64:
+        """The common wording learned with the boilerplate (sorted)."""
+        return self._learned("common")
+
+    def _learned(self, key: str) -> U64:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         if row is None:
             return np.empty(0, dtype=np.uint64)
         try:
             return np.frombuffer(bytes.fromhex(row[0]), dtype=np.uint64).copy()
         except (TypeError, ValueError) as exc:
-            raise IndexError_(f"its boilerplate record is malformed: {exc}") from exc
+            raise IndexError_(f"its {key} record is malformed: {exc}") from exc
 
     def candidates(self, prints: U64, exclude: str | None = None) -> list[str]:
         """Keys of indexed documents sharing at least one fingerprint with ``prints``."""
@@ -454,17 +461,20 @@ class Index:
 
     def boilerplate_is_stale(self) -> bool:
         """True when boilerplate was never learned, or many documents changed since."""
-        have = self.conn.execute("SELECT value FROM meta WHERE key = 'boilerplate'").fetchone()
+        have = self.conn.execute("SELECT count(*) FROM meta WHERE key IN ('boilerplate', 'common')")
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'changes'").fetchone()
         changes = _int(row[0]) if row else 0
-        return have is None or changes > BOILERPLATE_REFRESH * max(1, self.count())
+        # An index written before common wording was learned has boilerplate only.
+        return have.fetchone()[0] < 2 or changes > BOILERPLATE_REFRESH * max(1, self.count())
 
-    def set_boilerplate(self, shingles: U64) -> None:
-        """Store the corpus's boilerplate shingles, learned from all indexed documents."""
+    def set_boilerplate(self, shingles: U64, common: U64) -> None:
+        """Store the corpus's boilerplate shingles and common wording, learned from all indexed
+        documents."""
         with _transaction(self.conn):
-            self.conn.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('boilerplate', ?)", (_u64_blob(np.sort(shingles)).hex(),)
-            )
+            for key, values in (("boilerplate", shingles), ("common", common)):
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, _u64_blob(np.sort(values)).hex())
+                )
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('changes', '0')")
             self.conn.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('boilerplate_learned', ?)", (str(int(time.time())),)

@@ -130,6 +130,9 @@ class Pair:
     """Words in the longest run of consecutive shared shingles (the longer of the runs in ``a`` and
     in ``b``), leaving out runs that lie wholly inside quotation marks in both documents: those are
     a shared quotation, not a copied passage."""
+    specific_passage: int = 0
+    """Words in the longest such run of shared shingles that are not common wording (found in
+    few texts of the corpus: see ``boilerplate.common_shingles``)."""
     explanation: Explanation | None = None
 
     @property

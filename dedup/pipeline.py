@@ -17,12 +17,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain, repeat
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 import numpy as np
 
 from dedup.arena import Arena
-from dedup.boilerplate import boilerplate_shingles, corpus_boilerplate
+from dedup.boilerplate import (
+    Wording,
+    boilerplate_shingles,
+    common_shingles,
+    corpus_wording,
+    own_common,
+    text_groups,
+)
 from dedup.candidates import I32, shared_bounds, stream_candidates
 from dedup.cluster import clusters
 from dedup.config import Settings
@@ -33,7 +40,7 @@ from dedup.shingle import U64, Flat, HashSet, ShingleStore, flatten, sorted_uniq
 from dedup.sketch import Layout, layout
 from dedup.sources import Source, Text, discover, display_path, read_text
 from dedup.tokens import TokenList
-from dedup.verify import Sketched, may_relate, measure, sketched, verify
+from dedup.verify import Sketched, held_back, may_relate, measure, sketched, verify
 
 if TYPE_CHECKING:
     from dedup.index import Index, RefreshStats
@@ -127,23 +134,33 @@ def prepare_all(
 
 def corpus_layout(
     shingles: Flat,
+    text_hashes: Sequence[str],
     settings: Settings,
     stats: dict[str, int],
     timings: dict[str, float] | None,
     release: bool = False,
-) -> tuple[U64, Layout]:
-    """The corpus's boilerplate shingles, and the window layout of every document without them
-    (with ``release``, laying out consumes ``shingles``)."""
+) -> tuple[Wording, Layout]:
+    """The corpus's boilerplate and common shingles (documents with the same ``text_hashes`` are
+    one text), and the window layout of every document without boilerplate (with ``release``,
+    laying out consumes ``shingles``)."""
     clock = time.perf_counter()
     jobs = settings.effective_jobs()
-    boiler = corpus_boilerplate(shingles, settings.boilerplate_docs, settings.boilerplate_share, jobs)
-    stats["boilerplate_shingles"] = len(boiler)
+    wording = corpus_wording(
+        shingles,
+        settings.boilerplate_docs,
+        settings.boilerplate_share,
+        settings.common_docs,
+        text_groups(text_hashes),
+        jobs,
+    )
+    stats["boilerplate_shingles"] = len(wording.boilerplate)
+    stats["common_shingles"] = len(wording.common)
     clock = _lap(timings, "boilerplate", clock)
     n = len(shingles.lengths)
-    lay = layout(shingles, range(n), settings.window, boiler, jobs, release)
+    lay = layout(shingles, range(n), settings.window, wording.boilerplate, jobs, release)
     stats["windows"] = len(lay.doc)
     _lap(timings, "sketch+lsh", clock)
-    return boiler, lay
+    return wording, lay
 
 
 FEW_BANDS = 2
@@ -220,16 +237,21 @@ def find_pairs(
     """Every reported pair among documents (given in path order), sorted by ``(a, b)``, and the
     corpus's boilerplate shingles. All in memory, on the records given: no file is read."""
     stats = {} if stats is None else stats
-    boiler, lay = corpus_layout(flatten([p.shingles for p in prepared]), settings, stats, timings)
+    text_hashes = [p.text_hash for p in prepared]
+    wording, lay = corpus_layout(
+        flatten([p.shingles for p in prepared]), text_hashes, settings, stats, timings
+    )
     clock = time.perf_counter()
-    candidates = candidates_of(lay, [p.text_hash for p in prepared], settings, stats)
+    candidates = candidates_of(lay, text_hashes, settings, stats)
     clock = _lap(timings, "sketch+lsh", clock)
     cache: dict[int, Sketched] = {}
+    boiler, common = HashSet(wording.boilerplate), HashSet(wording.common)
 
     def get(i: int) -> Sketched:
         if i not in cache:
             p = prepared[i]
-            cache[i] = sketched(p.document.path, p.shingles, p.document.words, p.text_hash, boiler, p.quoted)
+            path, words = p.document.path, p.document.words
+            cache[i] = sketched(path, p.shingles, words, p.text_hash, boiler, p.quoted, common)
         return cache[i]
 
     pairs = []
@@ -238,7 +260,7 @@ def find_pairs(
         if pair is not None:
             pairs.append(pair)
     _lap(timings, "verify", clock)
-    return pairs, boiler
+    return pairs, wording.boilerplate
 
 
 _CURRENT = "its pairs are checked on its current text"
@@ -251,11 +273,16 @@ def check_batch(
     settings: Settings,
     boilerplate: U64,
     explain_spans: bool = True,
-) -> tuple[list[Pair], list[str]]:
+    common: U64 | None = None,
+    own: Mapping[tuple[str, str], U64] | None = None,
+) -> Checked:
     """Verify candidate pairs (paths, in path order) on their texts read afresh, and explain those
-    that are pairs: a pure task for a worker process. Returns the pairs, and a warning for every
-    document that can no longer be read (its pairs are left out) or no longer has the content it
-    was scanned with (its pairs are checked on the content it has now)."""
+    that are pairs: a pure task for a worker process. ``common`` is the corpus's common wording
+    (None when no corpus tells it) and ``own``, by pair, common shingles that are the pair's own
+    (``boilerplate.own_common``). Returns the pairs; a warning for every document that can no
+    longer be read (its pairs are left out) or no longer has the content it was scanned with (its
+    pairs are checked on the content it has now); and the candidates that common wording alone
+    kept from a relation, with the common shingles they share."""
     needed = sorted({path for pair in candidates for path in pair})
     texts = {path: read_text(sources[path], settings.max_bytes) for path in needed}
     warnings = []
@@ -278,25 +305,39 @@ def check_batch(
     )
     usable = {path: text.text for path, text in readable if len(tokenized[path].tokens)}
     boiler = HashSet(boilerplate)  # one lookup table for the whole batch
+    usual = HashSet(common) if common is not None else None
     cache: dict[str, Sketched] = {}
 
     def get(path: str) -> Sketched:
         if path not in cache:
             t = tokenized[path]
-            cache[path] = sketched(path, t.shingles, len(t.tokens), t.text_hash, boiler, t.quoted)
+            cache[path] = sketched(path, t.shingles, len(t.tokens), t.text_hash, boiler, t.quoted, usual)
         return cache[path]
 
     pairs = []
+    held: list[tuple[str, str, U64]] = []
     for a, b in candidates:
         if a not in usable or b not in usable:
             continue
-        pair = verify(get(a), get(b), settings)
-        if pair is not None and explain_spans:
+        pair = verify(get(a), get(b), settings, own.get((a, b)) if own is not None else None)
+        if pair is None:
+            wording = held_back(get(a), get(b), settings) if own is None else None
+            if wording is not None:
+                held.append((a, b, wording))
+            continue
+        if explain_spans:
             tokens = (tokenized[a].tokens, tokenized[b].tokens)
             pair = with_explanation(pair, usable, settings, boiler, tokens)
-        if pair is not None:
-            pairs.append(pair)
-    return pairs, warnings
+        pairs.append(pair)
+    return Checked(pairs, warnings, held)
+
+
+class Checked(NamedTuple):
+    """What :func:`check_batch` found."""
+
+    pairs: list[Pair]
+    warnings: list[str]
+    held: list[tuple[str, str, U64]]
 
 
 CHECK_BATCH = 64
@@ -313,21 +354,33 @@ def check_all(
     pool: Executor | None = None,
     progress: Progress | None = None,
     later: Callable[[], Sequence[tuple[str, str]]] | None = None,
-) -> tuple[list[Pair], list[str]]:
-    """:func:`check_batch` over all candidates, on ``pool`` when given; the pairs sorted by path.
+    common: U64 | None = None,
+    own: Mapping[tuple[str, str], U64] | None = None,
+) -> Checked:
+    """:func:`check_batch` over all candidates, on ``pool`` when given; the pairs and the held
+    back candidates sorted by path.
 
     ``later``, when given, is called once the candidates are on their way to the workers, and what
     it returns is checked too: the parent's own work on those (:func:`ruled_in`) then overlaps the
     workers' instead of keeping them waiting.
     """
 
-    def start(todo: Sequence[tuple[str, str]]) -> tuple[Iterator[tuple[list[Pair], list[str]]], int]:
+    def start(todo: Sequence[tuple[str, str]]) -> tuple[Iterator[Checked], int]:
         batches = [todo[i : i + CHECK_BATCH] for i in range(0, len(todo), CHECK_BATCH)]
         # Each task gets only the sources and hashes it needs, not the whole corpus's.
         needs = [sorted({path for pair in batch for path in pair}) for batch in batches]
         tasks = [{path: sources[path] for path in need} for need in needs]
         hashes = [{path: content_hashes[path] for path in need} for need in needs]
-        args = (batches, tasks, hashes, repeat(settings), repeat(boilerplate), repeat(explain_spans))
+        args = (
+            batches,
+            tasks,
+            hashes,
+            repeat(settings),
+            repeat(boilerplate),
+            repeat(explain_spans),
+            repeat(common),
+            [None if own is None else {pair: own[pair] for pair in batch} for batch in batches],
+        )
         # One batch alone is checked here rather than sent away; with candidates still to come,
         # it goes to the workers, or it would wait for them (``map`` is lazy).
         run = pool.map if pool is not None and (len(batches) > 1 or later is not None) else map
@@ -337,13 +390,32 @@ def check_all(
     second, n_second = start(later()) if later is not None else (iter(()), 0)
     pairs: list[Pair] = []
     warnings: list[str] = []
-    for done, (found, warned) in enumerate(chain(first, second), start=1):
-        pairs.extend(found)
-        warnings.extend(warned)
+    held: list[tuple[str, str, U64]] = []
+    for done, checked in enumerate(chain(first, second), start=1):
+        pairs.extend(checked.pairs)
+        warnings.extend(checked.warnings)
+        held.extend(checked.held)
         if progress:
             progress("comparing", done, n_first + n_second)
     pairs.sort(key=lambda pair: (pair.a, pair.b))
-    return pairs, list(dict.fromkeys(warnings))
+    held.sort(key=lambda item: (item[0], item[1]))
+    return Checked(pairs, list(dict.fromkeys(warnings)), held)
+
+
+def own_wording(
+    held: Sequence[tuple[str, str, U64]], pairs: Sequence[Pair], path_of: Sequence[str], wording: Wording
+) -> dict[tuple[str, str], U64]:
+    """:func:`boilerplate.own_common` of the held back candidates, by path, given the pairs found."""
+    if not held:
+        return {}
+    number = {path: i for i, path in enumerate(path_of)}
+    related: dict[int, set[int]] = {}
+    for pair in pairs:
+        a, b = number[pair.a], number[pair.b]
+        related.setdefault(a, set()).add(b)
+        related.setdefault(b, set()).add(a)
+    found = own_common([(number[a], number[b], shared) for a, b, shared in held], related, wording)
+    return {(path_of[a], path_of[b]): shared for (a, b), shared in found.items()}
 
 
 def _lap(timings: dict[str, float] | None, stage: str, since: float) -> float:
@@ -533,7 +605,7 @@ def _scan(
         sequences = [p.shingles for p in prepared]
         flat = store.flat([len(q) for q in sequences]) if store is not None else flatten(sequences)
         del prepared, sequences, store
-        boilerplate, lay = corpus_layout(flat, settings, stats, timings, release=True)
+        wording, lay = corpus_layout(flat, text_hashes, settings, stats, timings, release=True)
         del flat
         clock = time.perf_counter()
         sure, few = lsh_candidates(lay, text_hashes, settings, stats)
@@ -550,18 +622,49 @@ def _scan(
             kept = ruled_in(held.pop(), few, settings, stats)
             return [(path_of[a], path_of[b]) for a, b in kept]
 
-        pairs, warnings = check_all(
+        content_hashes = {d.path: d.content_hash for d in documents}
+        pairs, warnings, waiting = check_all(
             [(path_of[a], path_of[b]) for a, b in sure],
             by_path,
-            {d.path: d.content_hash for d in documents},
+            content_hashes,
             settings,
-            boilerplate,
+            wording.boilerplate,
             explain_spans,
             pool,
             progress,
             later,
+            wording.common,
         )
-        for warning in warnings:
+        # Candidates held back by common wording that turns out to be theirs (every other document
+        # holding it is related to one of the two) are checked again; each pair found may make more
+        # wording someone's own, so until no more are found.
+        tried: dict[tuple[str, str], int] = {}
+        while waiting:
+            own = own_wording(waiting, pairs, path_of, wording)
+            own = {pair: mine for pair, mine in own.items() if len(mine) > tried.get(pair, 0)}
+            if not own:
+                break
+            tried.update((pair, len(mine)) for pair, mine in own.items())
+            more = check_all(
+                sorted(own),
+                by_path,
+                content_hashes,
+                settings,
+                wording.boilerplate,
+                explain_spans,
+                pool,
+                None,
+                None,
+                wording.common,
+                own,
+            )
+            if not more.pairs:
+                break
+            pairs = sorted((*pairs, *more.pairs), key=lambda pair: (pair.a, pair.b))
+            warnings = [*warnings, *more.warnings]
+            found = {(pair.a, pair.b) for pair in more.pairs}
+            waiting = [item for item in waiting if (item[0], item[1]) not in found]
+        for warning in dict.fromkeys(warnings):
             warn(warning)
         clock = _lap(timings, "verify+explain", clock)
         texts: dict[str, str] = {}
@@ -701,9 +804,12 @@ def build_index(
 
 
 def learn_boilerplate(index: Index, settings: Settings) -> None:
-    """Learn the boilerplate shingles of everything in the index, and store them there."""
+    """Learn the boilerplate shingles and common wording of everything in the index, and store
+    them there."""
     records = index.all_records()
     distinct = [sorted_unique(p.shingles) for p in records]
+    groups = text_groups([p.text_hash for p in records])
     index.set_boilerplate(
-        boilerplate_shingles(distinct, settings.boilerplate_docs, settings.boilerplate_share)
+        boilerplate_shingles(distinct, settings.boilerplate_docs, settings.boilerplate_share),
+        common_shingles(distinct, settings.common_docs, groups),
     )

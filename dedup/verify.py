@@ -25,6 +25,8 @@ class Sketched:
     text_hash: str
     quoted: npt.NDArray[np.bool_] | None = None
     """Per shingle, whether it lies wholly inside quotation marks."""
+    specific: U64 | None = None
+    """``distinct`` without common wording; None when no corpus told which wording is common."""
 
 
 def sketched(
@@ -34,12 +36,17 @@ def sketched(
     text_hash: str,
     boilerplate: U64 | HashSet,
     quoted: npt.NDArray[np.bool_] | None = None,
+    common: U64 | HashSet | None = None,
 ) -> Sketched:
-    """Build the verification record of a document, leaving out boilerplate shingles."""
+    """Build the verification record of a document, leaving out boilerplate shingles, and noting
+    which of the others are ``common`` wording."""
     distinct = sorted_unique(sequence)
     if len(boilerplate):
         distinct = distinct[~contains(distinct, boilerplate)]
-    return Sketched(path, sequence, distinct, words, text_hash, quoted)
+    specific = None
+    if common is not None:
+        specific = distinct[~contains(distinct, common)] if len(common) else distinct
+    return Sketched(path, sequence, distinct, words, text_hash, quoted, specific)
 
 
 def _passage(mask: npt.NDArray[np.bool_], doc: Sketched, k: int) -> int:
@@ -78,11 +85,18 @@ def covered_words(mask: npt.NDArray[np.bool_], words: int, k: int) -> int:
 
 
 def relation_of(
-    identical: bool, jaccard: float, containment: float, passage: int, settings: Settings
+    identical: bool,
+    jaccard: float,
+    containment: float,
+    passage: int,
+    settings: Settings,
+    specific: tuple[int, float] | None = None,
 ) -> Relation | None:
     """The strongest relation the numbers support, or None when the pair is not reported.
 
-    Higher numbers never take a relation away: :func:`may_relate` relies on it.
+    ``specific`` is the longest shared passage and the containment counted without common
+    wording; None when the two are ``passage`` and ``containment``. Higher numbers never take a
+    relation away: :func:`may_relate` relies on it.
     """
     if identical:
         return "identical"
@@ -92,9 +106,15 @@ def relation_of(
         return "contained"
     if passage >= settings.overlap_words:
         return "overlap"
-    # A shorter shared passage still counts when it is a good part of the smaller document,
-    # as in a short answer or note that copies a sentence or two.
-    if passage >= 2 * settings.shingle_size and containment >= settings.overlap_share:
+    # A shorter passage is evidence of reuse only when the wording is the two documents' own:
+    # two stories written from one formula share a 10-20 word run of it, and so do hundreds of
+    # others (measured on Reuters-21578: see the README's "How it decides").
+    own_passage, own_share = specific if specific is not None else (passage, containment)
+    if own_passage >= settings.specific_words:
+        return "overlap"
+    # A shorter one still counts when it is a good part of the smaller document, as in a short
+    # answer or note that copies a sentence or two.
+    if own_passage >= 2 * settings.shingle_size and own_share >= settings.overlap_share:
         return "overlap"
     return None
 
@@ -115,23 +135,40 @@ def may_relate(places_a: int, places_b: int, distinct_a: int, distinct_b: int, s
     return relation_of(False, jaccard, containment, passage, settings) is not None
 
 
-def verify(a: Sketched, b: Sketched, settings: Settings) -> Pair | None:
+def verify(a: Sketched, b: Sketched, settings: Settings, own: U64 | None = None) -> Pair | None:
     """The exact numbers of a pair and its relation; None when it earns no relation.
 
     ``a`` and ``b`` must be given in path order. Every figure excludes boilerplate shingles.
+    ``own`` are common shingles to count as the pair's own wording (``boilerplate.own_common``).
     """
     shared = np.intersect1d(a.distinct, b.distinct, assume_unique=True)
     # Most candidates that fail share nothing at all: no need for the rest of the numbers then.
     nothing = not len(shared) and a.text_hash != b.text_hash and len(a.distinct) and len(b.distinct)
     if nothing and relation_of(False, 0.0, 0.0, 0, settings) is None:
         return None
-    pair = measure(a, b, settings, shared)
+    pair = measure(a, b, settings, shared, own)
     return pair if pair.relation is not None else None
 
 
-def measure(a: Sketched, b: Sketched, settings: Settings, shared: U64 | None = None) -> Pair:
+def held_back(a: Sketched, b: Sketched, settings: Settings) -> U64 | None:
+    """The common shingles two documents share, when they alone keep the pair from a relation
+    (it would have one if they were the pair's own wording); else None."""
+    if a.specific is None or b.specific is None:
+        return None
+    shared = np.intersect1d(a.distinct, b.distinct, assume_unique=True)
+    own = np.intersect1d(a.specific, b.specific, assume_unique=True)
+    common = shared[~member(shared, own)]
+    if not len(common) or verify(a, b, settings, common) is None:
+        return None
+    return common
+
+
+def measure(
+    a: Sketched, b: Sketched, settings: Settings, shared: U64 | None = None, own: U64 | None = None
+) -> Pair:
     """The exact numbers of a pair, with its relation or None when it earns none. ``shared`` is
-    the intersection of the two distinct sets, when the caller has it already."""
+    the intersection of the two distinct sets, when the caller has it already; ``own`` as for
+    :func:`verify`."""
     k = settings.shingle_size
     if shared is None:
         shared = np.intersect1d(a.distinct, b.distinct, assume_unique=True)
@@ -146,7 +183,15 @@ def measure(a: Sketched, b: Sketched, settings: Settings, shared: U64 | None = N
     # Two reports that quote the same speaker share the quotation, not each other's text: a shared
     # run that lies wholly inside quotation marks in both documents is not a copied passage.
     passage = max(_passage(mask_a, a, k), _passage(mask_b, b, k))
-    relation = relation_of(identical, jaccard, max(a_in_b, b_in_a), passage, settings)
+    specific = None
+    if a.specific is not None and b.specific is not None:
+        mine = np.intersect1d(a.specific, b.specific, assume_unique=True)
+        if own is not None:
+            mine = sorted_unique(np.concatenate((mine, own)))
+        share = max(len(mine) / max(1, len(a.distinct)), len(mine) / max(1, len(b.distinct)))
+        run = max(_passage(member(a.sequence, mine), a, k), _passage(member(b.sequence, mine), b, k))
+        specific = (run, share)
+    relation = relation_of(identical, jaccard, max(a_in_b, b_in_a), passage, settings, specific)
     return Pair(
         a=a.path,
         b=b.path,
@@ -158,4 +203,5 @@ def measure(a: Sketched, b: Sketched, settings: Settings, shared: U64 | None = N
         shared_words_a=covered_words(mask_a, a.words, k),
         shared_words_b=covered_words(mask_b, b.words, k),
         longest_passage=passage,
+        specific_passage=passage if specific is None else specific[0],
     )

@@ -114,7 +114,7 @@ def test_config_sets_defaults_and_flags_win(tmp_path: Path, monkeypatch: pytest.
     shared = " ".join(f"shared{i}" for i in range(60))
     (corpus / "a.txt").write_text(shared + " " + " ".join(f"a{i}" for i in range(400)))
     (corpus / "b.txt").write_text(shared + " " + " ".join(f"b{i}" for i in range(400)))
-    (tmp_path / "pyproject.toml").write_text("[tool.dedup]\noverlap-words = 100\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.dedup]\noverlap-words = 100\nspecific-words = 100\n")
     monkeypatch.chdir(tmp_path)
     code, out, _ = run("scan", "corpus", "--json")
     report = json.loads(out)

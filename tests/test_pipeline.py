@@ -146,12 +146,12 @@ def test_file_changed_or_gone_during_the_scan(tmp_path: Path) -> None:
     hashes = {d.path.rsplit("/", 1)[-1]: d.content_hash for d in report.documents}
     candidates = [("orig.txt", "reprint.txt"), ("orig.txt", "truncated.txt")]
     empty = np.empty(0, dtype=np.uint64)
-    pairs, warnings = check_batch(candidates, sources, hashes, Settings(), empty)
+    pairs, warnings, _ = check_batch(candidates, sources, hashes, Settings(), empty)
     assert [(p.a, p.b) for p in pairs] == candidates and warnings == []
     before = pairs[0]
     (tmp_path / "reprint.txt").write_text(CORPUS["reprint"] + "\nA late correction.", encoding="utf-8")
     (tmp_path / "truncated.txt").unlink()
-    pairs, warnings = check_batch(candidates, sources, hashes, Settings(), empty)
+    pairs, warnings, _ = check_batch(candidates, sources, hashes, Settings(), empty)
     assert [(p.a, p.b) for p in pairs] == [("orig.txt", "reprint.txt")]
     assert pairs[0].relation == before.relation and pairs[0].b_in_a < before.b_in_a  # the new text
     assert warnings == [
@@ -258,7 +258,7 @@ def test_candidates_checked_later_give_the_same_pairs_in_path_order(
     hashes = {d.path.rsplit("/", 1)[-1]: d.content_hash for d in report.documents}
     every = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]]
     empty = np.empty(0, dtype=np.uint64)
-    at_once, _ = check_all(every, sources, hashes, Settings(), empty, True)
+    at_once = check_all(every, sources, hashes, Settings(), empty, True).pairs
     assert len(at_once) >= 3
     calls: list[int] = []
 
@@ -269,6 +269,6 @@ def test_candidates_checked_later_give_the_same_pairs_in_path_order(
     with ProcessPoolExecutor(2) as pool:
         for run_on in (None, pool):
             calls.clear()
-            split, _ = check_all(every[5:], sources, hashes, Settings(), empty, True, run_on, None, later)
+            split = check_all(every[5:], sources, hashes, Settings(), empty, True, run_on, None, later).pairs
             assert calls == [1]
             assert split == at_once

@@ -13,7 +13,9 @@ from dedup.verify import Sketched, covered_words, longest_run, measure, relation
 
 K = 5
 # Explicit thresholds: these tests check the rules, not the defaults (which the README justifies).
-SETTINGS = Settings(near_duplicate=0.8, contained=0.8, overlap_words=50, overlap_share=0.2)
+SETTINGS = Settings(
+    near_duplicate=0.8, contained=0.8, overlap_words=50, specific_words=40, overlap_share=0.2
+)
 NO_BOILERPLATE = np.empty(0, dtype=np.uint64)
 
 
@@ -49,6 +51,7 @@ def test_overlap_numbers_exact() -> None:
         shared_words_a=44,  # shingles 60..99 cover words 60..103
         shared_words_b=44,  # shingles 0..39 cover words 0..43
         longest_passage=44,  # 40 consecutive shingles span 44 words
+        specific_passage=44,  # no corpus told which wording is common
     )
     # Passage 44 < 50 words, but >= 25 with 40% of a shared: the short-passage rule applies.
     assert pair.direction is None
@@ -131,7 +134,7 @@ def test_overlap_by_long_passage_alone() -> None:
 
 
 def test_short_shared_passage_in_long_documents_is_not_reported() -> None:
-    # 30 shared shingles = 34 words: under 50 words and only ~3% of either document.
+    # 30 shared shingles = 34 words: under 40 and 50 words and only ~3% of either document.
     a = _doc("a.txt", _seq(range(0, 500), range(10_000, 10_030), range(500, 1000)))
     b = _doc("b.txt", _seq(range(20_000, 21_000), range(10_000, 10_030)))
     assert verify(a, b, SETTINGS) is None
@@ -207,7 +210,8 @@ def test_sketched_sorts_and_dedups() -> None:
         (False, 0.5, 0.8, 500, "contained"),
         (False, 0.5, 0.7999, 50, "overlap"),
         (False, 0.1, 0.1, 50, "overlap"),
-        (False, 0.1, 0.1, 49, None),
+        (False, 0.1, 0.1, 40, "overlap"),  # a specific passage needs fewer words
+        (False, 0.1, 0.1, 39, None),
         (False, 0.1, 0.2, 25, "overlap"),  # short passage, large share
         (False, 0.1, 0.1999, 25, None),
         (False, 0.1, 0.9999 * 0.8, 24, "overlap"),  # a large share needs only 2 shingles' words
@@ -221,8 +225,28 @@ def test_relation_precedence(
     assert relation_of(identical, jaccard, containment, passage, SETTINGS) == expected
 
 
+@pytest.mark.parametrize(
+    ("passage", "specific", "expected"),
+    [
+        (50, (0, 0.0), "overlap"),  # a long passage counts, common wording and all
+        (49, (0, 0.0), None),  # a formula's run: 49 words, half a document, all common wording
+        (49, (39, 0.1999), None),
+        (49, (40, 0.0), "overlap"),  # the pair's own wording, long enough alone
+        (49, (10, 0.2), "overlap"),  # two shingles' worth of own wording, a good share
+        (49, (10, 0.1999), None),
+        (49, (9, 1.0), None),
+    ],
+)
+def test_relation_weighs_specific_wording(
+    passage: int, specific: tuple[int, float], expected: str | None
+) -> None:
+    assert relation_of(False, 0.1, 0.5, passage, SETTINGS, specific) == expected
+
+
 def test_relation_uses_settings_thresholds() -> None:
-    strict = Settings(near_duplicate=0.95, contained=0.95, overlap_words=100, overlap_share=0.5)
+    strict = Settings(
+        near_duplicate=0.95, contained=0.95, overlap_words=100, specific_words=100, overlap_share=0.5
+    )
     assert relation_of(False, 0.9, 0.49, 99, strict) is None
     assert relation_of(False, 0.9, 0.9, 9, strict) is None
     assert relation_of(False, 0.9, 0.9, 10, strict) == "overlap"  # two shingles' words, 90% shared

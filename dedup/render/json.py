@@ -29,6 +29,7 @@ def pair_dict(pair: Pair, cluster: int | None = None) -> dict[str, Any]:
         "shared_shingles": pair.shared_shingles,
         "shared_words": {"a": pair.shared_words_a, "b": pair.shared_words_b},
         "longest_passage_words": pair.longest_passage,
+        "specific_passage_words": pair.specific_passage,
     }
     if cluster is not None:
         out["cluster"] = cluster
@@ -124,7 +125,8 @@ def _pair_line(pair: Pair, cluster: int | None = None) -> str:
         f'"containment": {{"a_in_b": {_FLOAT(pair.a_in_b)}, "b_in_a": {_FLOAT(pair.b_in_a)}}}, '
         f'"shared_shingles": {int(pair.shared_shingles)}, '
         f'"shared_words": {{"a": {int(pair.shared_words_a)}, "b": {int(pair.shared_words_b)}}}, '
-        f'"longest_passage_words": {int(pair.longest_passage)}'
+        f'"longest_passage_words": {int(pair.longest_passage)}, '
+        f'"specific_passage_words": {int(pair.specific_passage)}'
     )
     if cluster is not None:
         head += f', "cluster": {int(cluster)}'
