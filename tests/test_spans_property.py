@@ -8,11 +8,17 @@ span on the other side at that range is shared, points back and lists the same e
 
 from __future__ import annotations
 
+import numpy as np
+import numpy.typing as npt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dedup.explain import explain
 from dedup.models import Explanation, Span
+from dedup.regions import reused
+
+K = 5
+"""The shingle size ``explain`` uses by default."""
 
 PHRASES = (
     "the council met on tuesday to discuss budget for coming year and state of roads residents "
@@ -108,9 +114,33 @@ def check_side(spans: tuple[Span, ...], mirror: tuple[Span, ...], side: str, tex
         assert abs((span.end - span.start) - (span.other_end - span.other_start)) <= slack
 
 
+def shared_words(spans: tuple[Span, ...], side: str, text: str) -> npt.NDArray[np.bool_]:
+    """Which words of ``text`` the shared spans hold outside their edits (words are one space apart)."""
+    mask = np.zeros(len(text.split()), dtype=np.bool_)
+
+    def word(offset: int) -> int:
+        return len(text[:offset].split())
+
+    for span in spans:
+        if span.kind == "shared":
+            mask[word(span.start) : word(span.end)] = True
+            for e in span.edits:
+                lo, hi = (e.a_start, e.a_end) if side == "a" else (e.b_start, e.b_end)
+                mask[word(lo) : word(hi)] = False
+    return mask
+
+
 def check(exp: Explanation, text_a: str, text_b: str) -> None:
     check_side(exp.spans_a, exp.spans_b, "a", text_a, text_b)
     check_side(exp.spans_b, exp.spans_a, "b", text_b, text_a)
+    # No shared span is an incidental match on both sides (dedup.regions).
+    kept_a = reused(shared_words(exp.spans_a, "a", text_a), K)
+    kept_b = reused(shared_words(exp.spans_b, "b", text_b), K)
+    for span in exp.spans_a:
+        if span.kind == "shared":
+            assert span.other_start is not None
+            at_a, at_b = len(text_a[: span.start].split()), len(text_b[: span.other_start].split())
+            assert kept_a[at_a] or kept_b[at_b]
 
 
 @settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
