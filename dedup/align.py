@@ -4,8 +4,9 @@ Every k-word shingle the two texts share is a seed; seeds on the same diagonal (
 the texts) that touch are one run. Runs are taken longest first, each trimmed to the words no longer
 run has claimed on either side, so a block that moved is found as shared wherever it stands (a
 longest-common-subsequence diff would lose it). Runs that follow each other in both texts across a
-small gap are joined into one shared span with an edit inside. What no shared span covers is
-divergent. The spans of each side tile its text exactly: every character belongs to one span.
+small gap that no other run stands in are joined into one shared span with an edit inside. What no
+shared span covers is divergent. The spans of each side tile its text exactly: every character
+belongs to one span.
 
 Cost is linear in the number of words for typical pairs: hashing, one sort of the seeds, and a pass
 over the runs.

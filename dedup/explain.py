@@ -30,6 +30,7 @@ from dedup.tokens import TokenList
 PREVIEW = 80
 """Characters of a span's preview, whitespace folded."""
 Mask = npt.NDArray[np.bool_]
+"""One flag per word of a text."""
 _EDITORIAL = frozenset({"related", "attribution", "dateline", "byline", "caption", "boilerplate", "junk"})
 
 
@@ -340,7 +341,8 @@ def explain(
 ) -> Explanation:
     """Align two texts and label every difference. ``a_in_b``/``b_in_a`` come from verification;
     when missing they are estimated from the aligned words. ``tokens`` are the texts' tokens, when
-    the caller has them already."""
+    the caller has them already. Short matches far from any reused passage are divergent text
+    (``dedup.regions``)."""
     tokens_a, tokens_b = tokens if tokens is not None else (TokenList(text_a), TokenList(text_b))
     matches = align_hashes(
         tokens_a.hashes,
