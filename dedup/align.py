@@ -4,8 +4,9 @@ Every k-word shingle the two texts share is a seed; seeds on the same diagonal (
 the texts) that touch are one run. Runs are taken longest first, each trimmed to the words no longer
 run has claimed on either side, so a block that moved is found as shared wherever it stands (a
 longest-common-subsequence diff would lose it). Runs that follow each other in both texts across a
-small gap are joined into one shared span with an edit inside. What no shared span covers is
-divergent. The spans of each side tile its text exactly: every character belongs to one span.
+small gap that no other run stands in are joined into one shared span with an edit inside. What no
+shared span covers is divergent. The spans of each side tile its text exactly: every character
+belongs to one span.
 
 Cost is linear in the number of words for typical pairs: hashing, one sort of the seeds, and a pass
 over the runs.
@@ -13,6 +14,7 @@ over the runs.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -132,20 +134,28 @@ def _claim(runs: I64, n: int, m: int, k: int) -> list[Match]:
 
 
 def _join_edits(matches: list[Match]) -> list[Match]:
-    """Join runs that follow each other in both texts across a small gap into one span with an edit."""
+    """Join runs that follow each other in both texts across a small gap into one span with an edit.
+
+    A gap is joined only when no other run stands in it on either side: in A order no run can, but
+    in B a moved run of ``k`` words fits in a gap of up to ``MAX_EDIT_WORDS``, and swallowing it
+    would make two shared spans overlap in B (and the edit claim words another span holds).
+    """
+    b_starts = sorted(m.b0 for m in matches)
     out: list[Match] = []
     for match in sorted(matches, key=lambda m: (m.a0, m.b0)):
         if out:
             prev = out[-1]
             gap_a, gap_b = match.a0 - prev.a1, match.b0 - prev.b1
-            if 0 <= gap_a <= MAX_EDIT_WORDS and 0 <= gap_b <= MAX_EDIT_WORDS and gap_a + gap_b > 0:
+            if gap_a == 0 and gap_b == 0:
+                out[-1] = Match(prev.a0, match.a1, prev.b0, match.b1, False, prev.edits + match.edits)
+                continue
+            # Runs are disjoint in B, so one overlaps the gap only if it starts inside it.
+            clear = bisect_left(b_starts, match.b0) == bisect_left(b_starts, prev.b1)
+            if 0 <= gap_a <= MAX_EDIT_WORDS and 0 <= gap_b <= MAX_EDIT_WORDS and clear:
                 edit = Edit(prev.a1, match.a0, prev.b1, match.b0)
                 out[-1] = Match(
                     prev.a0, match.a1, prev.b0, match.b1, False, (*prev.edits, edit, *match.edits)
                 )
-                continue
-            if gap_a == 0 and gap_b == 0:
-                out[-1] = Match(prev.a0, match.a1, prev.b0, match.b1, False, prev.edits + match.edits)
                 continue
         out.append(match)
     return out

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 import numpy as np
+import numpy.typing as npt
 
 from dedup.align import Edit, Match, Segment, align_hashes, mark_moved, segments, token_ends, token_starts
 from dedup.config import Settings
@@ -22,11 +23,14 @@ from dedup.label import (
     may_caption,
 )
 from dedup.models import Explanation, Span, SpanEdit, Token, Verdict
+from dedup.regions import reused
 from dedup.shingle import U64, HashSet, contains
 from dedup.tokens import TokenList
 
 PREVIEW = 80
 """Characters of a span's preview, whitespace folded."""
+Mask = npt.NDArray[np.bool_]
+"""One flag per word of a text."""
 _EDITORIAL = frozenset({"related", "attribution", "dateline", "byline", "caption", "boilerplate", "junk"})
 
 
@@ -89,6 +93,36 @@ def _char_range(tokens: Sequence[Token], w0: int, w1: int, text_len: int) -> tup
         at = starts[w0] if w0 < len(starts) else text_len
         return at, at
     return starts[w0], token_ends(tokens)[w1 - 1]
+
+
+def _run_mask(ranges: Sequence[tuple[int, int]], holes: Sequence[tuple[int, int]], words: int) -> Mask:
+    """Words inside ``ranges`` and outside ``holes``, as a mask (ranges disjoint, holes within them)."""
+    delta = np.zeros(words + 1, dtype=np.int64)
+    for lo, hi in ranges:
+        delta[lo] += 1
+        delta[hi] -= 1
+    for lo, hi in holes:
+        delta[lo] -= 1
+        delta[hi] += 1
+    return np.cumsum(delta[:-1]) > 0
+
+
+def _reused_only(matches: Sequence[Match], words_a: int, words_b: int, k: int) -> list[Match]:
+    """The shared spans without the incidental matches (see ``dedup.regions``), moved re-marked.
+
+    The rule is applied to each side's shared words (the spans' words outside their edits). A span
+    is kept when either side finds it reused: a short block moved beside a passage in one text,
+    though set apart in the other, is part of the copy. The words of a dropped span become
+    divergent on both sides, so a pair of spans is shared on both sides or on neither.
+    """
+    if not matches:
+        return list(matches)
+    edits = [e for m in matches for e in m.edits]
+    kept_a = reused(_run_mask([(m.a0, m.a1) for m in matches], [(e.a0, e.a1) for e in edits], words_a), k)
+    kept_b = reused(_run_mask([(m.b0, m.b1) for m in matches], [(e.b0, e.b1) for e in edits], words_b), k)
+    # A span starts with a run of shared words, and a region holds whole runs: one word decides.
+    kept = [m for m in matches if kept_a[m.a0] or kept_b[m.b0]]
+    return list(matches) if len(kept) == len(matches) else mark_moved(kept)
 
 
 def _floating(matches: Sequence[Match], text: str, tokens: Sequence[Token]) -> list[Match]:
@@ -307,7 +341,8 @@ def explain(
 ) -> Explanation:
     """Align two texts and label every difference. ``a_in_b``/``b_in_a`` come from verification;
     when missing they are estimated from the aligned words. ``tokens`` are the texts' tokens, when
-    the caller has them already."""
+    the caller has them already. Short matches far from any reused passage are divergent text
+    (``dedup.regions``)."""
     tokens_a, tokens_b = tokens if tokens is not None else (TokenList(text_a), TokenList(text_b))
     matches = align_hashes(
         tokens_a.hashes,
@@ -315,6 +350,7 @@ def explain(
         shingle_size,
         (tokens_a.shingles(shingle_size), tokens_b.shingles(shingle_size)),
     )
+    matches = _reused_only(matches, len(tokens_a), len(tokens_b), shingle_size)
     matches = _floating(matches, text_a, tokens_a)
     bp_a, bp_b = (
         (boilerplate_predicate(boilerplate, shingle_size, t) for t in (tokens_a, tokens_b))

@@ -132,3 +132,17 @@ def test_seed_runs_when_the_second_text_repeats_nothing(a: list[int], b: list[in
     ha = np.array(a, dtype=np.uint64)
     hb = np.array(b, dtype=np.uint64)
     assert _runs(ha, hb).tolist() == _runs_by_unique(ha, hb).tolist()
+
+
+def test_gap_holding_a_moved_run_is_not_an_edit() -> None:
+    # A: head, three dropped words, body, tail. B: head, tail (moved into the gap), body. Joining
+    # head and body across B's gap would swallow the tail's place in B into the head-body span.
+    head, dropped, body, tail = words(20, 11), words(3, 12), words(20, 13), words(6, 14)
+    matches = align_words(head + dropped + body + tail, head + tail + body, 5)
+    assert [(m.a0, m.a1, m.b0, m.b1, m.edits) for m in matches] == [
+        (0, 20, 0, 20, ()),
+        (23, 43, 26, 46, ()),
+        (43, 49, 20, 26, ()),
+    ]
+    b_ranges = sorted((m.b0, m.b1) for m in matches)
+    assert all(x[1] <= y[0] for x, y in zip(b_ranges, b_ranges[1:], strict=False))

@@ -15,6 +15,7 @@ from dedup import compare
 from dedup.cli import cli
 from dedup.explain import explain
 from dedup.models import Explanation, Span
+from dedup.tokens import TokenList
 
 ORIGINAL = "samples/iran-russia-pact_original.txt"
 REPRINT = "samples/iran-russia-pact_reprint.txt"
@@ -256,3 +257,74 @@ def test_floating_caption_does_not_anchor() -> None:
     # Weighed by words, the longer caption anchors the order and the lead seems to have moved.
     assert moved(matches) == [lead.rstrip(".")]
     assert moved(_floating(matches, text_a, tokens_a)) == [caption.rstrip(".")]
+
+
+LIBRARY_NEWS = (
+    "The Riverside branch library reopened on Saturday after two years of construction. Hundreds "
+    "of residents lined up before the doors opened at ten, and children were first through the "
+    "entrance. The renovated branch has a reading room on the second floor, a makerspace with three "
+    "laser cutters, and a children's wing with its own garden. The architects kept the original "
+    "brick facade from 1911 and added a glass atrium that faces the river. Librarian Maria Ortiz "
+    "said the staff had waited a long time for this day, and that the library will be open until "
+    "nine on weekdays.\n\n"
+    "The city council approved the money in 2021, and the state paid half of the final bill of "
+    "fourteen million dollars. Council members praised the builders for finishing within the "
+    "budget. Across town, the parks department is putting up a 30,000-square-foot building on Elm "
+    "Street for its maintenance crews, due to be finished next spring.\n"
+)
+NEIGHBOURHOOD_BLOG = (
+    "Neighbours celebrated as the Riverside branch reopened this weekend. The renovated branch has "
+    "a reading room on the second floor, a makerspace with three laser cutters, and a children's "
+    "wing with its own garden. The architects kept the original brick facade from 1911 and added a "
+    "glass atrium that faces the river. Parents we spoke to were most excited about the garden and "
+    "the story hour; the library will be open until nine on weekdays.\n\n"
+    "Other news from around here this week: the farmers market moves to Thursdays through October, "
+    "the pool on Grant Avenue closes for repairs, and volunteers are wanted for the autumn tree "
+    "planting. The old bus depot is to be replaced by a 30,000-square-foot building on Elm Street "
+    "with offices and a cafe.\n"
+)
+
+
+def test_incidental_phrase_is_not_shared_but_a_run_beside_the_passage_is() -> None:
+    """Two pages on one topic: one reused passage, a short run just after it, and a phrase both
+    happen to use far from it. Only the phrase is an incidental match."""
+    from dedup.align import align_words
+
+    phrase, beside = "30,000-square-foot building on Elm", "open until nine on weekdays"
+    words = {t: [w.norm for w in TokenList(t)] for t in (LIBRARY_NEWS, NEIGHBOURHOOD_BLOG)}
+    # The alignment on its own does find the phrase: the rule is what drops it.
+    raw = align_words(words[LIBRARY_NEWS], words[NEIGHBOURHOOD_BLOG], 5)
+    assert any(m.a1 - m.a0 == 9 and words[LIBRARY_NEWS][m.a0 : m.a0 + 2] == ["a", "30"] for m in raw)
+    for first, second in ((LIBRARY_NEWS, NEIGHBOURHOOD_BLOG), (NEIGHBOURHOOD_BLOG, LIBRARY_NEWS)):
+        exp = explain("first.txt", first, "second.txt", second)
+        for spans, text in ((exp.spans_a, first), (exp.spans_b, second)):
+            assert find(spans, text, phrase).kind == "divergent"
+            short = find(spans, text, beside)
+            assert short.kind == "shared" and short.words < 10
+            assert find(spans, text, "glass atrium").kind == "shared"
+        check_tiling(exp, first, second)
+        # The figures agree with the spans: the phrase's words count as other text.
+        content = sum(s.words for s in exp.spans_a if s.kind == "divergent" and s.label == "content")
+        assert f"{content} words of other text" in exp.summary
+        shared = sum(s.words for s in exp.spans_a if s.kind == "shared")
+        assert shared + content == len(TokenList(first))
+
+
+def test_short_block_reused_on_one_side_stays_shared_on_both() -> None:
+    """A phrase moved out of the passage to the far end of the copy is set apart there, but lies
+    inside the reused passage of the original: it stays shared, on both sides."""
+    moved = "children were first through the entrance"
+    original = LIBRARY_NEWS.split("\n\n")[0]
+    copy = (
+        original.replace(", and " + moved, "")
+        + " Letters to the editor this week asked about parking, the price of the new bus pass,"
+        + " the noise from the school field and the missing streetlights on Grant Avenue. Sadly, "
+        + moved
+        + " only by a few seconds."
+    )
+    for first, second in ((original, copy), (copy, original)):
+        exp = explain("first.txt", first, "second.txt", second)
+        for spans, text in ((exp.spans_a, first), (exp.spans_b, second)):
+            span = find(spans, text, moved)
+            assert span.kind == "shared" and span.moved and span.words < 2 * 5
+        check_tiling(exp, first, second)
