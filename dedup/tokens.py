@@ -2,8 +2,15 @@
 
 A word is a run of letters, digits and combining marks of any script, with inner apostrophes
 ("Iran's"). Everything else separates words, so hyphens and dashes of every kind fold to a break.
-Normalisation is NFKC, then case folding, then curly apostrophes folded to "'"; soft hyphens and
-zero-width joiners inside a word are dropped, so "co\u00adoperate" is "cooperate".
+An apostrophe is any of ' ’ ‘ ʼ ` ´ ＇ between two letters or digits, or a double quotation mark
+(" “ ”) between two letters, unless a lower-case letter comes before it and a capital after
+(``said"It`` is a quotation opened with no space before it). Typists and converters put all of
+these where an apostrophe belongs ("Iran"s", "don`t"), and Hebrew writes its acronyms with '"'.
+
+Normalisation drops the apostrophes, then applies NFKC and case folding, so "Tomorrow's",
+"Tomorrow"s" and "Tomorrows" are one word, "tomorrows"; elisions stay one word ("l'homme" is
+"lhomme"). Soft hyphens and zero-width joiners inside a word are dropped too, so
+"co\u00adoperate" is "cooperate".
 """
 
 from __future__ import annotations
@@ -20,24 +27,42 @@ import regex
 
 from dedup.models import Token
 
-TOKENIZER_VERSION = 2
+TOKENIZER_VERSION = 3
 """Bumped whenever the words produced for some text change (indexes record it)."""
 
 _LETTER = r"(?:(?!\u02bc)[\p{L}\p{N}\p{M}])"  # U+02BC is a letter to Unicode but an apostrophe here
 _JOINER = r"[\u00ad\u200c\u200d\u2060]"  # soft hyphen and zero-width joiners stay inside a word
-WORD_PATTERN = rf"{_LETTER}+(?:(?:['\u2019\u02bc]|{_JOINER}+){_LETTER}+)*"
+_SINGLE = "'\u2019\u2018\u02bc`\u00b4\uff07"
+_DOUBLE = '"\u201c\u201d'
+# A double mark between letters, except lower case before and a capital after.
+_DOUBLE_INSIDE = (
+    rf"(?:(?<=\p{{Ll}})[{_DOUBLE}](?=[\p{{Ll}}\p{{Lm}}\p{{Lo}}])"
+    rf"|(?<=[\p{{Lu}}\p{{Lt}}\p{{Lm}}\p{{Lo}}\p{{M}}])[{_DOUBLE}](?=\p{{L}}))"
+)
+WORD_PATTERN = rf"{_LETTER}+(?:(?:[{_SINGLE}]|{_DOUBLE_INSIDE}|{_JOINER}+){_LETTER}+)*"
 _WORD = regex.compile(WORD_PATTERN)
 # Restricted to ASCII, WORD_PATTERN matches exactly this; the stdlib engine is about twice as fast.
-_ASCII_WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*")
-_APOSTROPHES = str.maketrans(
-    {"\u2019": "'", "\u02bc": "'", "\u00ad": None, "\u200c": None, "\u200d": None, "\u2060": None}
+_ASCII_WORD = re.compile(
+    r"""[A-Za-z0-9]+(?:(?:['`]|(?<=[a-z])"(?=[a-z])|(?<=[A-Z])"(?=[A-Za-z]))[A-Za-z0-9]+)*"""
 )
+_ASCII_MARKS = "'`\""
+_DROPPED = str.maketrans(dict.fromkeys(_SINGLE + _DOUBLE + "\u00ad\u200c\u200d\u2060"))
+_ASCII_DROPPED = str.maketrans(dict.fromkeys(_ASCII_MARKS))
 
 
 @lru_cache(maxsize=1 << 16)
 def normalize(word: str) -> str:
-    """The normalised form of one word: NFKC, case-folded, apostrophes straight, joiners dropped."""
-    return unicodedata.normalize("NFKC", word).casefold().translate(_APOSTROPHES)
+    """The normalised form of one word: apostrophes and joiners dropped, NFKC, case-folded."""
+    # Dropped before NFKC, which turns "´" into a space and a combining accent, and after, since
+    # NFKC writes "ŉ" as "ʼn".
+    return unicodedata.normalize("NFKC", word.translate(_DROPPED)).casefold().translate(_DROPPED)
+
+
+def _ascii_norm(lowered: str) -> str:
+    """The normalised form of an ASCII word already lower-cased: its apostrophes dropped."""
+    if "'" in lowered or '"' in lowered or "`" in lowered:
+        return lowered.translate(_ASCII_DROPPED)
+    return lowered
 
 
 def tokenize(text: str) -> list[Token]:
@@ -62,7 +87,7 @@ class TokenList(Sequence[Token]):
         self._norms: list[str] | None
         if text.isascii():
             # ASCII: a byte-level tokenizer finds exactly WORD_PATTERN's words, and lowering keeps
-            # every offset, so the normalised words are slices of the lowered text.
+            # every offset, so the normalised words are slices of the lowered text less apostrophes.
             self._starts, self._ends, self.hashes = ascii_tokens(text)
             self._lower: str | None = text.lower()
             self._norms = None
@@ -118,7 +143,7 @@ class TokenList(Sequence[Token]):
         """The normalised words."""
         if self._norms is None:
             lower = self._lower or ""
-            self._norms = [lower[a:b] for a, b in zip(self.starts, self.ends, strict=True)]
+            self._norms = [_ascii_norm(lower[a:b]) for a, b in zip(self.starts, self.ends, strict=True)]
         return self._norms
 
     def __len__(self) -> int:
@@ -135,14 +160,21 @@ class TokenList(Sequence[Token]):
             return [self[i] for i in range(*index.indices(len(self)))]
         if self._norms is None and self._lower is not None:
             start, end = self.starts[index], self.ends[index]
-            return Token(self._lower[start:end], start, end)
+            return Token(_ascii_norm(self._lower[start:end]), start, end)
         return Token(self.norms[index], self.starts[index], self.ends[index])
 
 
 def words(text: str) -> list[str]:
     """The normalised words of ``text``; the same as ``[t.norm for t in tokenize(text)]``, faster."""
     if text.isascii():
-        return _ASCII_WORD.findall(text.lower())
+        # Only a double quotation mark needs the case of its neighbours to tell it from a quote.
+        if '"' in text:
+            found = [w.lower() for w in _ASCII_WORD.findall(text)]
+        else:
+            found = _ASCII_WORD.findall(text.lower())
+        if "'" in text or '"' in text or "`" in text:
+            return [_ascii_norm(w) for w in found]
+        return found
     return [normalize(w) for w in _WORD.findall(text)]
 
 
@@ -154,12 +186,22 @@ def quoted_words(text: str) -> npt.NDArray[np.bool_] | None:
     text has no quotation marks at all.
 
     Every quotation mark toggles the state, which resets at each line break, so a quotation left
-    open at the end of a paragraph (as multi-paragraph quotes are written) does not run on.
+    open at the end of a paragraph (as multi-paragraph quotes are written) does not run on. A mark
+    inside a word stands for an apostrophe ("Iran"s") and toggles nothing.
     """
     if not _QUOTES.search(text):
         return None
     flags: list[bool] = []
     for line in text.split("\n"):
-        for index, part in enumerate(_QUOTES.split(line)):
-            flags.extend([index % 2 == 1] * len(words(part)))
+        marks = [m.start() for m in _QUOTES.finditer(line)]
+        if not marks:
+            flags.extend([False] * len(words(line)))
+            continue
+        inside, at = False, 0
+        for word in _WORD.finditer(line):
+            while at < len(marks) and marks[at] < word.start():
+                inside, at = not inside, at + 1
+            flags.append(inside)
+            while at < len(marks) and marks[at] < word.end():
+                at += 1
     return np.asarray(flags, dtype=bool)

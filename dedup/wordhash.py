@@ -27,7 +27,13 @@ _LOWER[ord("A") : ord("Z") + 1] += 32
 _ALNUM = np.zeros(256, dtype=bool)
 for _lo, _hi in (("0", "9"), ("a", "z"), ("A", "Z")):
     _ALNUM[ord(_lo) : ord(_hi) + 1] = True
-_QUOTE, _NEWLINE, _APOSTROPHE = ord('"'), ord("\n"), ord("'")
+_CAPITAL = np.zeros(256, dtype=bool)
+_CAPITAL[ord("A") : ord("Z") + 1] = True
+_SMALL = np.zeros(256, dtype=bool)
+_SMALL[ord("a") : ord("z") + 1] = True
+_MARK = np.zeros(256, dtype=bool)  # what may stand for an apostrophe inside a word (``tokens``)
+_MARK[[ord("'"), ord("`"), ord('"')]] = True
+_QUOTE, _NEWLINE = ord('"'), ord("\n")
 
 
 _POWER_CACHE: dict[int, U64] = {}
@@ -73,16 +79,33 @@ def word_hashes(words: Sequence[str]) -> U64:
     return segment_hashes(data, starts, ends)
 
 
-def _word_bounds(raw: U8) -> tuple[I64, I64]:
-    """Start and end offsets of the words in ASCII bytes (``tokens.words``'s definition)."""
+def _word_bounds(raw: U8) -> tuple[I64, I64, I64]:
+    """Start and end offsets of the words in ASCII bytes (``tokens.words``'s definition), and the
+    offsets of the apostrophes inside them, which their normalised forms leave out."""
     alnum = _ALNUM[raw]
-    inner = raw == _APOSTROPHE
-    if len(raw):
-        inner[0] = inner[-1] = False
-    inner[1:-1] &= alnum[:-2] & alnum[2:]
-    in_word = (alnum | inner).astype(np.int8)
-    edges = np.diff(in_word, prepend=np.int8(0), append=np.int8(0))
-    return np.flatnonzero(edges == 1).astype(np.int64), np.flatnonzero(edges == -1).astype(np.int64)
+    # Apostrophes are rare: their neighbours are looked at only where one stands.
+    at = np.flatnonzero(_MARK[raw[1:-1]]) + 1
+    if len(at):
+        before, mark, after = raw[at - 1], raw[at], raw[at + 1]
+        double = (_SMALL[before] & _SMALL[after]) | (_CAPITAL[before] & (_CAPITAL[after] | _SMALL[after]))
+        at = at[np.where(mark == _QUOTE, double, _ALNUM[before] & _ALNUM[after])]
+        alnum[at] = True
+    edges = np.diff(alnum.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts = np.flatnonzero(edges == 1).astype(np.int64)
+    return starts, np.flatnonzero(edges == -1).astype(np.int64), at.astype(np.int64)
+
+
+def _bound_hashes(raw: U8, starts: I64, ends: I64, inner: I64) -> U64:
+    """The hashes of the words ``raw[starts:ends]`` lower-cased, less the bytes at ``inner``."""
+    lowered = _LOWER[raw]
+    if not len(inner):
+        return segment_hashes(lowered, starts, ends)
+    # Every dropped byte lies inside a word, so a word moves left by those before its start.
+    return segment_hashes(
+        np.delete(lowered, inner),
+        starts - np.searchsorted(inner, starts),
+        ends - np.searchsorted(inner, ends),
+    )
 
 
 def ascii_tokens(text: str) -> tuple[I64, I64, U64]:
@@ -92,14 +115,14 @@ def ascii_tokens(text: str) -> tuple[I64, I64, U64]:
     with no Python work per word.
     """
     raw = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-    starts, ends = _word_bounds(raw)
-    return starts, ends, segment_hashes(_LOWER[raw], starts, ends)
+    starts, ends, inner = _word_bounds(raw)
+    return starts, ends, _bound_hashes(raw, starts, ends, inner)
 
 
 def ascii_words(texts: Sequence[str]) -> list[tuple[U64, npt.NDArray[np.bool_]]]:
     """For each ASCII text: its word hashes, and for each word whether it stands inside quotes.
 
-    The same words as ``tokens.words`` (runs of ASCII letters and digits with inner apostrophes,
+    The same words as ``tokens.words`` (runs of ASCII letters and digits with inner apostrophes dropped,
     lower-cased) and the same quotation rule as ``tokens.quoted_words`` (every '"' toggles, line
     breaks reset), computed for the whole batch at once.
     """
@@ -150,11 +173,14 @@ def _ascii_batch(
     raw = np.frombuffer("\n".join(texts).encode("ascii"), dtype=np.uint8)
     if not len(raw):
         return None
-    starts, ends = _word_bounds(raw)
-    hashes = segment_hashes(_LOWER[raw], starts, ends)
-    # Quotation state at each word's first byte: odd count of '"' since the line began.
+    starts, ends, inner = _word_bounds(raw)
+    hashes = _bound_hashes(raw, starts, ends, inner)
+    # Quotation state at each word's first byte: odd count of '"' since the line began, leaving
+    # out those inside words, which stand for apostrophes.
     if _QUOTE in raw:
-        before = np.concatenate(([0], np.cumsum(raw == _QUOTE)))  # quotes strictly before each byte
+        quotes = raw == _QUOTE
+        quotes[inner] = False
+        before = np.concatenate(([0], np.cumsum(quotes)))  # quotes strictly before each byte
         line_start = np.maximum.accumulate(np.where(raw == _NEWLINE, np.arange(1, len(raw) + 1), 0))
         inside = (before[starts] - before[line_start[starts]]) % 2 == 1
     else:

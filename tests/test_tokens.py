@@ -3,13 +3,15 @@ from __future__ import annotations
 import sys
 import unicodedata
 
+import numpy as np
 import pytest
 import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.models import Token
-from dedup.tokens import normalize, tokenize, words
+from dedup.tokens import TokenList, normalize, quoted_words, tokenize, words
+from dedup.wordhash import ascii_word_spans, ascii_words, word_hashes
 
 _WORD_CHAR = regex.compile(r"(?!\u02bc)[\p{L}\p{N}\p{M}]")  # U+02BC is an apostrophe here
 
@@ -86,7 +88,7 @@ def test_tokenize_example_offsets() -> None:
     assert tokenize(text) == [
         Token("hello", 0, 5),
         Token("world", 7, 12),
-        Token("it's", 14, 18),
+        Token("its", 14, 18),
         Token("fine", 21, 25),
     ]
 
@@ -124,14 +126,14 @@ def test_combining_mark_stays_in_its_word() -> None:
 
 
 @pytest.mark.parametrize("apostrophe", ["'", "\u2019", "\u02bc"])
-def test_apostrophes_fold_to_straight(apostrophe: str) -> None:
-    assert words(f"Iran{apostrophe}s plan") == ["iran's", "plan"]
+def test_apostrophes_are_dropped(apostrophe: str) -> None:
+    assert words(f"Iran{apostrophe}s plan") == ["irans", "plan"]
 
 
 def test_curly_apostrophe_equals_straight() -> None:
-    assert words("Iran’s") == words("Iran's") == ["iran's"]
+    assert words("Iran’s") == words("Iran's") == ["irans"]
     token = tokenize("Iran’s")[0]
-    assert (token.start, token.end, token.norm) == (0, 6, "iran's")
+    assert (token.start, token.end, token.norm) == (0, 6, "irans")
 
 
 def test_apostrophe_only_inside_words() -> None:
@@ -211,3 +213,119 @@ def test_token_list_ascii_fast_path_keeps_offsets() -> None:
 
     text = "Iran's  PACT, signed—today."
     assert list(TokenList(text)) == tokenize(text)
+
+
+# Issue 18: copies must not split on how an apostrophe was typed.
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "Tomorrow's sale of the mill's shares won't wait",
+        'Tomorrow"s sale of the mill"s shares won"t wait',  # '"' typed for the apostrophe
+        "Tomorrows sale of the mills shares wont wait",  # apostrophes left out
+        "Tomorrow’s sale of the mill’s shares won’t wait",
+        "Tomorrow`s sale of the mill´s shares won‘t wait",
+        'TOMORROW"S SALE OF THE MILL"S SHARES WON"T WAIT',
+    ],
+)
+def test_apostrophe_typography_gives_the_same_words(variant: str) -> None:
+    expected = ["tomorrows", "sale", "of", "the", "mills", "shares", "wont", "wait"]
+    assert words(variant) == expected
+    assert [t.norm for t in tokenize(variant)] == expected
+    assert [t.norm for t in TokenList(variant)] == expected
+    assert np.array_equal(TokenList(variant).hashes, word_hashes(expected))
+
+
+def test_angle_brackets_around_a_ticker_do_not_change_words() -> None:
+    expected = ["acme", "mills", "acm", "said", "it", "sold", "the", "plant"]
+    for text in ("Acme Mills <ACM> said it sold the plant", "Acme Mills ACM said it sold the plant"):
+        assert words(text) == expected
+    token = tokenize("Acme Mills <ACM> said")[2]
+    assert (token.norm, token.start, token.end) == ("acm", 12, 15)
+
+
+def test_apostrophe_stand_in_keeps_offsets_of_the_whole_word() -> None:
+    text = 'See Tomorrow"s list.'
+    (see, tomorrows, listed) = tokenize(text)
+    assert (tomorrows.start, tomorrows.end, tomorrows.norm) == (4, 14, "tomorrows")
+    assert text[tomorrows.start : tomorrows.end] == 'Tomorrow"s'
+    assert [see.norm, listed.norm] == ["see", "list"]
+    assert list(TokenList(text)) == tokenize(text)
+
+
+def test_double_mark_between_letters_is_not_an_apostrophe_next_to_digits_or_spaces() -> None:
+    assert words('a 12"x8" frame') == ["a", "12", "x8", "frame"]
+    assert words('the "mill" s') == ["the", "mill", "s"]
+    assert words("o''clock") == ["o", "clock"]
+
+
+def test_quote_after_a_word_with_no_space_still_opens_a_quotation() -> None:
+    # Lower case before the mark and a capital after: a quotation, not an apostrophe.
+    text = 'The banker said"It will pass." Then he left.'
+    assert words(text) == ["the", "banker", "said", "it", "will", "pass", "then", "he", "left"]
+    flags = quoted_words(text)
+    assert flags is not None
+    assert flags.tolist() == [False, False, False, True, True, True, False, False, False]
+
+
+def test_apostrophe_typed_as_double_mark_opens_no_quotation() -> None:
+    text = 'The mill"s owner said "we will sell" and the board"s vote followed.'
+    expected = [False] * 4 + [True] * 3 + [False] * 5
+    assert len(words(text)) == len(expected)
+    flags = quoted_words(text)
+    assert flags is not None and flags.tolist() == expected
+    ((hashes, inside),) = ascii_words([text])
+    assert np.array_equal(hashes, word_hashes(words(text)))
+    assert inside.tolist() == expected
+    # The same with real apostrophes: the same words, the same quotation.
+    plain = text.replace('"s', "'s")
+    assert words(plain) == words(text)
+    again = quoted_words(plain)
+    assert again is not None and again.tolist() == expected
+
+
+def test_curly_quotes_still_mark_a_quotation() -> None:
+    text = "He said “the mill’s gone” today"
+    flags = quoted_words(text)
+    assert words(text) == ["he", "said", "the", "mills", "gone", "today"]
+    assert flags is not None and flags.tolist() == [False, False, True, True, True, False]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("l'homme et l’homme", ["lhomme", "et", "lhomme"]),  # an elision stays one word
+        ("aujourd'hui", ["aujourdhui"]),
+        ("Jum'at dan Jumat", ["jumat", "dan", "jumat"]),  # Indonesian spelling variants meet
+        ("Al-Qur'an", ["al", "quran"]),
+        ('צה"ל ארה"ב', ["צהל", "ארהב"]),  # Hebrew acronyms are written with '"' inside
+        ("ŉ", ["n"]),  # NFKC spells it with U+02BC, an apostrophe here
+    ],
+)
+def test_apostrophes_in_other_languages(text: str, expected: list[str]) -> None:
+    assert words(text) == expected
+    assert [t.norm for t in tokenize(text)] == expected
+    assert [t.norm for t in TokenList(text)] == expected
+
+
+# ASCII text dense in the marks that may stand for an apostrophe, for the byte-level tokenizer.
+_MARKED = st.text(alphabet=st.sampled_from(list("aZ9 '\"`\n.")), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_MARKED, min_size=1, max_size=4))
+def test_byte_tokenizer_follows_the_apostrophe_rule(texts: list[str]) -> None:
+    spans = ascii_word_spans(texts)
+    for text, (hashes, inside), (starts, ends, _, _) in zip(texts, ascii_words(texts), spans, strict=True):
+        tokens = tokenize(text)
+        assert words(text) == [t.norm for t in tokens]
+        assert starts.tolist() == [t.start for t in tokens] and ends.tolist() == [t.end for t in tokens]
+        assert np.array_equal(hashes, word_hashes([t.norm for t in tokens]))
+        assert list(TokenList(text)) == tokens
+        flags = quoted_words(text)
+        assert np.array_equal(inside, np.zeros(len(tokens), bool) if flags is None else flags)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_MARKED)
+def test_offsets_slice_back_with_apostrophe_marks(text: str) -> None:
+    _check_offsets(text)
