@@ -9,6 +9,7 @@ import numpy.typing as npt
 
 from dedup.config import Settings
 from dedup.models import Pair, Relation
+from dedup.regions import reused
 from dedup.shingle import U64, HashSet, contains, member, shingle_words, sorted_unique
 
 
@@ -72,7 +73,8 @@ def longest_run(mask: npt.NDArray[np.bool_]) -> int:
 
 
 def covered_words(mask: npt.NDArray[np.bool_], words: int, k: int) -> int:
-    """Words covered by at least one shingle whose mask is True (shingle i spans words i..i+k-1)."""
+    """Words covered by at least one shingle whose mask is True (shingle i spans words i..i+k-1),
+    leaving out incidental matches far from any reused passage (``regions.reused``)."""
     if not mask.any():
         return 0
     width = min(k, words)
@@ -81,7 +83,7 @@ def covered_words(mask: npt.NDArray[np.bool_], words: int, k: int) -> int:
     delta = np.bincount(idx, minlength=words + 1) - np.bincount(
         np.minimum(idx + width, words), minlength=words + 1
     )
-    return int(np.count_nonzero(np.cumsum(delta[:words]) > 0))
+    return int(np.count_nonzero(reused(np.cumsum(delta[:words]) > 0, k)))
 
 
 def relation_of(

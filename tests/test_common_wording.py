@@ -26,11 +26,56 @@ NAMES = [
     "Vesper Electric",
 ]
 BANKS = ["Orchard Bank", "Harbour Securities", "Northgate Capital", "Pell and Co"]
-VOCABULARY = (
-    "harbour council winter grain vessel cargo strike union talks port wages delay ministry "
-    "rail freight coal export season board quarter profit shares dividend analysts forecast "
-    "market demand supply plant workers output contract order tender rival bid"
-).split()
+VOCABULARY = [
+    *(
+        [
+            "harbour",
+            "council",
+            "winter",
+            "grain",
+            "vessel",
+            "cargo",
+            "strike",
+            "union",
+            "talks",
+            "port",
+            "wages",
+            "delay",
+            "ministry",
+        ]
+    ),
+    *(
+        [
+            "rail",
+            "freight",
+            "coal",
+            "export",
+            "season",
+            "board",
+            "quarter",
+            "profit",
+            "shares",
+            "dividend",
+            "analysts",
+            "forecast",
+        ]
+    ),
+    *(
+        [
+            "market",
+            "demand",
+            "supply",
+            "plant",
+            "workers",
+            "output",
+            "contract",
+            "order",
+            "tender",
+            "rival",
+            "bid",
+        ]
+    ),
+]
 
 
 def _prose(rng: random.Random, words: int) -> str:

@@ -9,13 +9,12 @@ from hypothesis import strategies as st
 
 from dedup.config import Settings
 from dedup.models import Pair
+from dedup.regions import reused
 from dedup.verify import Sketched, covered_words, longest_run, measure, relation_of, sketched, verify
 
 K = 5
 # Explicit thresholds: these tests check the rules, not the defaults (which the README justifies).
-SETTINGS = Settings(
-    near_duplicate=0.8, contained=0.8, overlap_words=50, specific_words=40, overlap_share=0.2
-)
+SETTINGS = Settings(near_duplicate=0.8, contained=0.8, overlap_words=50, specific_words=40, overlap_share=0.2)
 NO_BOILERPLATE = np.empty(0, dtype=np.uint64)
 
 
@@ -287,12 +286,14 @@ def test_longest_run_matches_naive(mask: list[bool]) -> None:
     ("mask", "words", "k", "expected"),
     [
         ([False, False, False], 7, 5, 0),
-        ([True, False, False], 7, 5, 5),
+        ([True, False, False], 7, 5, 0),  # one shingle alone: an incidental 5-word match
         ([True, False, True], 7, 5, 7),
-        ([False, True, False], 7, 5, 5),
+        ([False, True, False], 7, 5, 0),
         ([True, True, True], 7, 5, 7),
         ([True], 3, 5, 3),  # a short text's one shingle covers all its words
-        ([True, False, False, False, False, False, True], 11, 5, 10),
+        ([True, False, False, False, False, False, True], 11, 5, 10),  # two matches 1 word apart
+        ([True] * 6 + [False] * 25 + [True], 36, 5, 10),  # the far one is incidental
+        ([True] * 6 + [False] * 19 + [True], 30, 5, 15),  # 15 words apart: beside the passage
     ],
 )
 def test_covered_words(mask: list[bool], words: int, k: int, expected: int) -> None:
@@ -307,7 +308,8 @@ def test_covered_words_matches_naive(k: int, data: st.DataObject) -> None:
     mask = data.draw(st.lists(st.booleans(), min_size=n_shingles, max_size=n_shingles))
     width = min(k, words)
     covered = {w for i, m in enumerate(mask) if m for w in range(i, i + width)}
-    assert covered_words(np.array(mask, dtype=bool), words, k) == len(covered)
+    expected = reused(np.array([w in covered for w in range(words)], dtype=bool), k)
+    assert covered_words(np.array(mask, dtype=bool), words, k) == int(expected.sum())
 
 
 def test_wholly_quoted_runs_are_not_passages_but_copied_text_with_quotes_is() -> None:
