@@ -17,16 +17,15 @@ runs far longer than any formula.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from threading import Lock, local
 
 import numpy as np
 import numpy.typing as npt
 
-from dedup.shingle import U64, Flat, flatten, member, scratch, sorted_unique
+from dedup.shingle import U64, Flat, HashSet, flatten, member, scratch, sorted_unique
 
 _PREFILTER_FROM = 1 << 18
 _BUCKET_BITS = 24
@@ -73,29 +72,19 @@ def boilerplate_shingles(unique_sets: Sequence[U64], min_docs: int, share: float
 
 @dataclass(frozen=True)
 class Wording:
-    """What a corpus's wording says about its shingles (both sorted), and which documents hold
-    each common shingle: those of ``common[i]`` are ``holders[starts[i]:starts[i + 1]]``."""
+    """Which shingles are common wording (sorted), and which documents hold each: those of
+    ``common[i]`` are ``holders[starts[i]:starts[i + 1]]``, by position in the scan."""
 
-    boilerplate: U64
     common: U64
-    starts: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
-    holders: npt.NDArray[np.int64] = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    starts: npt.NDArray[np.int64]
+    holders: npt.NDArray[np.int64]
 
     def held_by(self, shingle: int) -> npt.NDArray[np.int64]:
-        """The documents (by position in the scan) that hold a common shingle."""
+        """The documents that hold a common shingle (none for any other shingle)."""
         at = int(np.searchsorted(self.common, np.uint64(shingle)))
         if at == len(self.common) or int(self.common[at]) != shingle:
             return np.empty(0, dtype=np.int64)
         return self.holders[self.starts[at] : self.starts[at + 1]]
-
-
-def _with_holders(boilerplate: U64, common: U64, value: U64, doc: npt.NDArray[np.int64]) -> Wording:
-    """A Wording whose common shingles' holders are read off distinct ``(value, doc)`` entries
-    sorted by value (a superset of the common shingles' entries)."""
-    keep = member(value, common)
-    value, doc = value[keep], doc[keep]
-    starts = np.searchsorted(value, common, side="left").astype(np.int64)
-    return Wording(boilerplate, common, np.append(starts, len(value)), doc.astype(np.int64))
 
 
 def common_from_entries(
@@ -103,7 +92,7 @@ def common_from_entries(
 ) -> U64:
     """The sorted shingles held by at least ``min_texts`` different texts, from distinct
     ``(value, doc)`` entries sorted by value (documents of one group, ``groups[doc]``, are one
-    text); entries may be limited to shingles held by at least ``min_texts`` documents."""
+    text)."""
     if not len(value):
         return np.empty(0, dtype=np.uint64)
     if groups is not None:
@@ -127,6 +116,59 @@ def common_shingles(
     return common_from_entries(value, doc, groups, len(unique_sets), min_texts)
 
 
+def common_among(shingles: Flat, query: U64, groups: npt.NDArray[np.int64] | None, min_texts: int) -> Wording:
+    """Which of the sorted, distinct ``query`` shingles are common wording in the corpus whose
+    documents' shingles are ``shingles`` (documents of one group are one text), and their holders.
+
+    One pass over the corpus with a membership test: counting every shingle of a large corpus
+    exactly, to learn about the few that verification asks of, took longer than the scan.
+    """
+    n_docs = len(shingles.lengths)
+    found = HashSet(query, bits=_bitmap_bits(len(query)))
+    values, docs = [], []
+    for c, chunk in enumerate(shingles.chunks):
+        hit = np.flatnonzero(found.contains(chunk))
+        values.append(chunk[hit])
+        docs.append(shingles.first[c] + np.searchsorted(shingles.starts(c), hit, side="right") - 1)
+    value, doc = _distinct_entries(
+        np.concatenate(values or [np.empty(0, np.uint64)]),
+        np.concatenate(docs or [np.empty(0, np.int64)]).astype(np.int64),
+        n_docs,
+    )
+    common = common_from_entries(value, doc, groups, n_docs, min_texts)
+    keep = member(value, common)
+    value, doc = value[keep], doc[keep]
+    starts = np.searchsorted(value, common, side="left").astype(np.int64)
+    return Wording(common, np.append(starts, len(value)), doc)
+
+
+def _bitmap_bits(n: int) -> int:
+    """Bits of a HashSet's bitmap for ``n`` values: about 16 slots a value, so that few tests
+    of values outside the set go on to a search (a few MB at most)."""
+    return min(26, max(16, (16 * max(1, n)).bit_length()))
+
+
+def pair_common(
+    held: Sequence[tuple[int, int, U64]], related: Mapping[int, set[int]], wording: Wording
+) -> dict[tuple[int, int], U64]:
+    """For pairs ``(a, b, shared shingles)``, the shared shingles that are common wording to them:
+    held by some document other than ``a``, ``b`` and those already related to one of them
+    (``related``: the scan's pairs, both ways). A passage of a source that several answers copy,
+    or of a story other reports reuse, is common by count, yet every holder derives from the same
+    text: it stays evidence. A formula is held by strangers."""
+    out: dict[tuple[int, int], U64] = {}
+    for a, b, shared in held:
+        family = {a, b} | related.get(a, set()) | related.get(b, set())
+        candidates = shared[member(shared, wording.common)]
+        common = [
+            value
+            for value in candidates.tolist()
+            if len(docs := wording.held_by(value)) > len(family) or not family.issuperset(docs.tolist())
+        ]
+        out[(a, b)] = np.array(common, dtype=np.uint64)
+    return out
+
+
 def text_groups(text_hashes: Sequence[str]) -> npt.NDArray[np.int64]:
     """For each document, the position of the first document with the same text."""
     first: dict[str, int] = {}
@@ -137,34 +179,18 @@ def text_groups(text_hashes: Sequence[str]) -> npt.NDArray[np.int64]:
 
 def corpus_boilerplate(sequences: Sequence[U64] | Flat, min_docs: int, share: float, jobs: int = 1) -> U64:
     """:func:`boilerplate_shingles` from each document's shingle sequence (in text order, repeats
-    included), without building every document's distinct set."""
-    return corpus_wording(sequences, min_docs, share, None, None, jobs).boilerplate
-
-
-def corpus_wording(
-    sequences: Sequence[U64] | Flat,
-    min_docs: int,
-    share: float,
-    common_texts: int | None,
-    groups: npt.NDArray[np.int64] | None = None,
-    jobs: int = 1,
-) -> Wording:
-    """:func:`boilerplate_shingles` and, unless ``common_texts`` is None, :func:`common_shingles`
-    from each document's shingle sequence (in text order, repeats included), without building
-    every document's distinct set.
+    included), without building every document's distinct set.
 
     Occurrences are counted in buckets over the whole corpus, end to end (``shingle.flatten``);
     only shingles whose bucket reaches ``min_docs`` are then counted exactly, per document, and a
     document's distinct shingles are counted only when it holds a frequent one. The passes over
     the corpus run on ``jobs`` threads (numpy releases the interpreter lock in them).
     """
-    empty = np.empty(0, dtype=np.uint64)
     flat = sequences if isinstance(sequences, Flat) else flatten(sequences)
     n_docs = len(flat.lengths)
     total = int(flat.lengths.sum())
-    least = min_docs if common_texts is None else min(min_docs, common_texts)
-    if n_docs < least or total == 0:
-        return Wording(empty, empty)
+    if n_docs < min_docs or total == 0:
+        return np.empty(0, dtype=np.uint64)
     # Two to four occurrences per bucket: few false survivors, and a table small enough that
     # zeroing and touching its pages does not cost more than the counting (measured at 10,000
     # documents: 0.06 s against 0.08 to 0.18 s with one bucket per occurrence).
@@ -202,8 +228,8 @@ def corpus_wording(
         with adding:  # summed into one table, not one more per thread
             np.add(table, found, out=table)
 
-    # Occurrences bound documents from above, so no shingle in `least` documents is dropped here.
-    cap = min(least, 255)
+    # Occurrences bound documents from above, so no shingle in min_docs documents is dropped here.
+    cap = min(min_docs, 255)
 
     def survivors(item: tuple[int, int, U64]) -> tuple[U64, npt.NDArray[np.int64]]:
         c, lo, stretch = item
@@ -227,15 +253,13 @@ def corpus_wording(
     docs = [d for _, d in found]
     # One entry per (shingle, document): the exact count of documents holding each shingle.
     value, doc = _distinct_entries(np.concatenate(values), np.concatenate(docs), n_docs)
-    common = empty if common_texts is None else common_from_entries(value, doc, groups, n_docs, common_texts)
-    wording = _with_holders(empty, common, value, doc)
     if not len(value):
-        return wording
+        return np.empty(0, dtype=np.uint64)
     start = np.flatnonzero(np.concatenate(([True], value[1:] != value[:-1])))
     holders = np.diff(np.append(start, len(value)))
     frequent_entry = np.repeat(holders >= min_docs, holders)
     if not frequent_entry.any():
-        return wording
+        return np.empty(0, dtype=np.uint64)
     value, doc = value[frequent_entry], doc[frequent_entry]
     start = np.flatnonzero(np.concatenate(([True], value[1:] != value[:-1])))
     holders = np.diff(np.append(start, len(value)))
@@ -248,8 +272,8 @@ def corpus_wording(
     # Summed in the same order, and so to the same bits, as boilerplate_from_flat does.
     share_sum = np.bincount(np.repeat(np.arange(len(start)), holders), weights=doc_share[doc])
     mean_share = share_sum / holders
-    boilerplate: U64 = value[start][mean_share < share]
-    return dataclasses.replace(wording, boilerplate=boilerplate)
+    out: U64 = value[start][mean_share < share]
+    return out
 
 
 def _distinct_entries(
@@ -304,24 +328,3 @@ def boilerplate_from_flat(flat: U64, lengths: npt.NDArray[np.int64], min_docs: i
     share_sum = np.bincount(inverse, weights=doc_share[doc_of], minlength=len(values))
     mean_share = share_sum / counts
     return values[frequent & (mean_share < share)]
-
-
-def own_common(
-    held: Sequence[tuple[int, int, U64]], related: Mapping[int, set[int]], wording: Wording
-) -> dict[tuple[int, int], U64]:
-    """For pairs ``(a, b, shared common shingles)`` that only common wording kept from a relation,
-    the common shingles that are the pair's own after all: every document holding one is ``a``,
-    ``b`` or already related to one of them (``related``: the scan's pairs, both ways), so no
-    otherwise different text shares it. A source that many answers copy, a story that other
-    reports reuse, is common by count but stays evidence; a formula is held by strangers."""
-    out: dict[tuple[int, int], U64] = {}
-    for a, b, shared in held:
-        family = {a, b} | related.get(a, set()) | related.get(b, set())
-        own = [
-            value
-            for value in shared.tolist()
-            if len(docs := wording.held_by(value)) <= len(family) and family.issuperset(docs.tolist())
-        ]
-        if own:
-            out[(a, b)] = np.array(own, dtype=np.uint64)
-    return out

@@ -123,7 +123,6 @@ def check(
                 record.text_hash,
                 boilerplate,
                 record.quoted,
-                common,
             )
             for other_source, other in zip(others, index.load(others), strict=True):
                 if other is None or other_source.display == record.document.path:
@@ -136,10 +135,11 @@ def check(
                     other.text_hash,
                     boilerplate,
                     other.quoted,
-                    common,
                 )
                 a, b = sorted((mine, theirs), key=lambda s: s.path)
-                pair = measure(a, b, settings)
+                # The hook sees the corpus through its index: common wording is what the index
+                # learned, and no pair found elsewhere makes any of it a pair's own.
+                pair = measure(a, b, settings, None, common)
                 if pair.relation is not None:
                     pairs[(pair.a, pair.b)] = pair
         accepted = load_baseline(cwd / settings.baseline)

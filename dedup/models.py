@@ -130,9 +130,11 @@ class Pair:
     """Words in the longest run of consecutive shared shingles (the longer of the runs in ``a`` and
     in ``b``), leaving out runs that lie wholly inside quotation marks in both documents: those are
     a shared quotation, not a copied passage."""
-    specific_passage: int = 0
-    """Words in the longest such run of shared shingles that are not common wording (found in
-    few texts of the corpus: see ``boilerplate.common_shingles``)."""
+    specific_passage: int | None = None
+    """For an overlap that rests on a passage shorter than ``overlap_words``: words in the longest
+    run of shared shingles that are the pair's own wording, not common wording (see
+    ``boilerplate.pair_common``), measured as ``longest_passage`` is. None for every other pair,
+    and when no corpus tells what is common (``dedup compare``)."""
     explanation: Explanation | None = None
 
     @property

@@ -10,7 +10,7 @@ import dataclasses
 import gc
 import signal
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -23,11 +23,11 @@ import numpy as np
 
 from dedup.arena import Arena
 from dedup.boilerplate import (
-    Wording,
     boilerplate_shingles,
+    common_among,
     common_shingles,
-    corpus_wording,
-    own_common,
+    corpus_boilerplate,
+    pair_common,
     text_groups,
 )
 from dedup.candidates import I32, shared_bounds, stream_candidates
@@ -40,7 +40,15 @@ from dedup.shingle import U64, Flat, HashSet, ShingleStore, flatten, sorted_uniq
 from dedup.sketch import Layout, layout
 from dedup.sources import Source, Text, discover, display_path, read_text
 from dedup.tokens import TokenList
-from dedup.verify import Sketched, held_back, may_relate, measure, sketched, verify
+from dedup.verify import (
+    Sketched,
+    may_relate,
+    measure,
+    rests_on_own_wording,
+    shared_shingles,
+    sketched,
+    verify,
+)
 
 if TYPE_CHECKING:
     from dedup.index import Index, RefreshStats
@@ -134,33 +142,23 @@ def prepare_all(
 
 def corpus_layout(
     shingles: Flat,
-    text_hashes: Sequence[str],
     settings: Settings,
     stats: dict[str, int],
     timings: dict[str, float] | None,
     release: bool = False,
-) -> tuple[Wording, Layout]:
-    """The corpus's boilerplate and common shingles (documents with the same ``text_hashes`` are
-    one text), and the window layout of every document without boilerplate (with ``release``,
-    laying out consumes ``shingles``)."""
+) -> tuple[U64, Layout]:
+    """The corpus's boilerplate shingles, and the window layout of every document without them
+    (with ``release``, laying out consumes ``shingles``)."""
     clock = time.perf_counter()
     jobs = settings.effective_jobs()
-    wording = corpus_wording(
-        shingles,
-        settings.boilerplate_docs,
-        settings.boilerplate_share,
-        settings.common_docs,
-        text_groups(text_hashes),
-        jobs,
-    )
-    stats["boilerplate_shingles"] = len(wording.boilerplate)
-    stats["common_shingles"] = len(wording.common)
+    boiler = corpus_boilerplate(shingles, settings.boilerplate_docs, settings.boilerplate_share, jobs)
+    stats["boilerplate_shingles"] = len(boiler)
     clock = _lap(timings, "boilerplate", clock)
     n = len(shingles.lengths)
-    lay = layout(shingles, range(n), settings.window, wording.boilerplate, jobs, release)
+    lay = layout(shingles, range(n), settings.window, boiler, jobs, release)
     stats["windows"] = len(lay.doc)
     _lap(timings, "sketch+lsh", clock)
-    return wording, lay
+    return boiler, lay
 
 
 FEW_BANDS = 2
@@ -238,29 +236,39 @@ def find_pairs(
     corpus's boilerplate shingles. All in memory, on the records given: no file is read."""
     stats = {} if stats is None else stats
     text_hashes = [p.text_hash for p in prepared]
-    wording, lay = corpus_layout(
-        flatten([p.shingles for p in prepared]), text_hashes, settings, stats, timings
-    )
+    flat = flatten([p.shingles for p in prepared])
+    boiler, lay = corpus_layout(flat, settings, stats, timings)
     clock = time.perf_counter()
     candidates = candidates_of(lay, text_hashes, settings, stats)
     clock = _lap(timings, "sketch+lsh", clock)
     cache: dict[int, Sketched] = {}
-    boiler, common = HashSet(wording.boilerplate), HashSet(wording.common)
+    boilerplate = HashSet(boiler)
 
     def get(i: int) -> Sketched:
         if i not in cache:
             p = prepared[i]
             path, words = p.document.path, p.document.words
-            cache[i] = sketched(path, p.shingles, words, p.text_hash, boiler, p.quoted, common)
+            cache[i] = sketched(path, p.shingles, words, p.text_hash, boilerplate, p.quoted)
         return cache[i]
 
-    pairs = []
+    pairs: list[Pair] = []
+    held: list[tuple[str, str, U64]] = []
     for a, b in candidates:
         pair = verify(get(a), get(b), settings)
-        if pair is not None:
+        if pair is not None and rests_on_own_wording(pair, settings):
+            held.append((pair.a, pair.b, shared_shingles(get(a), get(b))))
+        elif pair is not None:
             pairs.append(pair)
+    number = {p.document.path: i for i, p in enumerate(prepared)}
+
+    def recheck(common: Mapping[tuple[str, str], U64]) -> Checked:
+        found = [verify(get(number[a]), get(number[b]), settings, common[(a, b)]) for a, b in sorted(common)]
+        return Checked([p for p in found if p is not None], [], [])
+
+    paths = [p.document.path for p in prepared]
+    settled, _ = settle(held, pairs, paths, flat, text_hashes, settings, stats, recheck)
     _lap(timings, "verify", clock)
-    return pairs, wording.boilerplate
+    return settled, boiler
 
 
 _CURRENT = "its pairs are checked on its current text"
@@ -273,16 +281,15 @@ def check_batch(
     settings: Settings,
     boilerplate: U64,
     explain_spans: bool = True,
-    common: U64 | None = None,
-    own: Mapping[tuple[str, str], U64] | None = None,
+    common: Mapping[tuple[str, str], U64] | None = None,
 ) -> Checked:
     """Verify candidate pairs (paths, in path order) on their texts read afresh, and explain those
-    that are pairs: a pure task for a worker process. ``common`` is the corpus's common wording
-    (None when no corpus tells it) and ``own``, by pair, common shingles that are the pair's own
-    (``boilerplate.own_common``). Returns the pairs; a warning for every document that can no
-    longer be read (its pairs are left out) or no longer has the content it was scanned with (its
-    pairs are checked on the content it has now); and the candidates that common wording alone
-    kept from a relation, with the common shingles they share."""
+    that are pairs: a pure task for a worker process. ``common``, when given, is each candidate's
+    common wording (``boilerplate.pair_common``); without it, all shared wording counts as the
+    pair's own, and pairs whose relation rests on that are held back, unexplained, for
+    :func:`settle`. Returns the pairs; a warning for every document that can no longer be read
+    (its pairs are left out) or no longer has the content it was scanned with (its pairs are
+    checked on the content it has now); and the held back pairs with the shingles they share."""
     needed = sorted({path for pair in candidates for path in pair})
     texts = {path: read_text(sources[path], settings.max_bytes) for path in needed}
     warnings = []
@@ -305,13 +312,12 @@ def check_batch(
     )
     usable = {path: text.text for path, text in readable if len(tokenized[path].tokens)}
     boiler = HashSet(boilerplate)  # one lookup table for the whole batch
-    usual = HashSet(common) if common is not None else None
     cache: dict[str, Sketched] = {}
 
     def get(path: str) -> Sketched:
         if path not in cache:
             t = tokenized[path]
-            cache[path] = sketched(path, t.shingles, len(t.tokens), t.text_hash, boiler, t.quoted, usual)
+            cache[path] = sketched(path, t.shingles, len(t.tokens), t.text_hash, boiler, t.quoted)
         return cache[path]
 
     pairs = []
@@ -319,11 +325,11 @@ def check_batch(
     for a, b in candidates:
         if a not in usable or b not in usable:
             continue
-        pair = verify(get(a), get(b), settings, own.get((a, b)) if own is not None else None)
+        pair = verify(get(a), get(b), settings, common[(a, b)] if common is not None else None)
         if pair is None:
-            wording = held_back(get(a), get(b), settings) if own is None else None
-            if wording is not None:
-                held.append((a, b, wording))
+            continue
+        if common is None and rests_on_own_wording(pair, settings):
+            held.append((a, b, shared_shingles(get(a), get(b))))
             continue
         if explain_spans:
             tokens = (tokenized[a].tokens, tokenized[b].tokens)
@@ -354,8 +360,7 @@ def check_all(
     pool: Executor | None = None,
     progress: Progress | None = None,
     later: Callable[[], Sequence[tuple[str, str]]] | None = None,
-    common: U64 | None = None,
-    own: Mapping[tuple[str, str], U64] | None = None,
+    common: Mapping[tuple[str, str], U64] | None = None,
 ) -> Checked:
     """:func:`check_batch` over all candidates, on ``pool`` when given; the pairs and the held
     back candidates sorted by path.
@@ -378,8 +383,7 @@ def check_all(
             repeat(settings),
             repeat(boilerplate),
             repeat(explain_spans),
-            repeat(common),
-            [None if own is None else {pair: own[pair] for pair in batch} for batch in batches],
+            [None if common is None else {pair: common[pair] for pair in batch} for batch in batches],
         )
         # One batch alone is checked here rather than sent away; with candidates still to come,
         # it goes to the workers, or it would wait for them (``map`` is lazy).
@@ -402,20 +406,63 @@ def check_all(
     return Checked(pairs, list(dict.fromkeys(warnings)), held)
 
 
-def own_wording(
-    held: Sequence[tuple[str, str, U64]], pairs: Sequence[Pair], path_of: Sequence[str], wording: Wording
-) -> dict[tuple[str, str], U64]:
-    """:func:`boilerplate.own_common` of the held back candidates, by path, given the pairs found."""
+def settle(
+    held: Sequence[tuple[str, str, U64]],
+    pairs: Sequence[Pair],
+    paths: Sequence[str],
+    shingles: Flat,
+    text_hashes: Sequence[str],
+    settings: Settings,
+    stats: dict[str, int],
+    recheck: Callable[[Mapping[tuple[str, str], U64]], Checked],
+) -> tuple[list[Pair], list[str]]:
+    """The pairs, with those of the ``held`` back pairs (``check_batch``) that keep a relation
+    once their common wording is known; and the warnings their checks gave.
+
+    Common wording is counted in the corpus (``shingles``, documents by position in ``paths``)
+    for the shingles held back pairs share only. ``recheck`` verifies (and explains) pairs given
+    each one's common wording. Wording that every holder shares with one of the two or with a
+    document already paired with one of them is the pair's own (``boilerplate.pair_common``), so
+    a pair found makes more wording someone's own: held back pairs are checked again until no
+    more are found.
+    """
+    out = list(pairs)
     if not held:
-        return {}
-    number = {path: i for i, path in enumerate(path_of)}
+        stats["common_shingles"] = 0
+        return out, []
+    query = sorted_unique(np.concatenate([shared for _, _, shared in held]))
+    wording = common_among(shingles, query, text_groups(text_hashes), settings.common_docs)
+    stats["common_shingles"] = len(wording.common)
+    number = {path: i for i, path in enumerate(paths)}
     related: dict[int, set[int]] = {}
-    for pair in pairs:
-        a, b = number[pair.a], number[pair.b]
-        related.setdefault(a, set()).add(b)
-        related.setdefault(b, set()).add(a)
-    found = own_common([(number[a], number[b], shared) for a, b, shared in held], related, wording)
-    return {(path_of[a], path_of[b]): shared for (a, b), shared in found.items()}
+
+    def relate(found: Iterable[Pair]) -> None:
+        for pair in found:
+            a, b = number[pair.a], number[pair.b]
+            related.setdefault(a, set()).add(b)
+            related.setdefault(b, set()).add(a)
+
+    relate(out)
+    waiting = [(number[a], number[b], shared) for a, b, shared in held]
+    tried: dict[tuple[int, int], int] = {}
+    warnings: list[str] = []
+    while waiting:
+        common = pair_common(waiting, related, wording)
+        # A pair is checked again only when less of its wording is common than last time.
+        todo = {pair: c for pair, c in common.items() if len(c) < tried.get(pair, len(c) + 1)}
+        if not todo:
+            break
+        tried.update((pair, len(c)) for pair, c in todo.items())
+        checked = recheck({(paths[a], paths[b]): c for (a, b), c in todo.items()})
+        warnings.extend(checked.warnings)
+        if not checked.pairs:
+            break
+        out.extend(checked.pairs)
+        relate(checked.pairs)
+        found = {(number[p.a], number[p.b]) for p in checked.pairs}
+        waiting = [item for item in waiting if (item[0], item[1]) not in found]
+    out.sort(key=lambda pair: (pair.a, pair.b))
+    return out, warnings
 
 
 def _lap(timings: dict[str, float] | None, stage: str, since: float) -> float:
@@ -600,16 +647,14 @@ def _scan(
         documents = tuple(p.document for p in prepared)
         text_hashes = [p.text_hash for p in prepared]
         # From here on the corpus's shingles, the bulk of a scan's memory, are held only end to end
-        # in ``flat``, which laying out consumes: candidates are verified on their texts read
-        # afresh, in the worker processes.
+        # in ``flat``, kept until verification has said which of them it needs counted in the
+        # corpus (``settle``): candidates are verified on their texts read afresh, in the workers.
         sequences = [p.shingles for p in prepared]
         flat = store.flat([len(q) for q in sequences]) if store is not None else flatten(sequences)
         del prepared, sequences, store
-        wording, lay = corpus_layout(flat, text_hashes, settings, stats, timings, release=True)
-        del flat
+        boilerplate, lay = corpus_layout(flat, settings, stats, timings)
         clock = time.perf_counter()
         sure, few = lsh_candidates(lay, text_hashes, settings, stats)
-        del text_hashes
         clock = _lap(timings, "sketch+lsh", clock)
         attributions = {d.path: d.attribution for d in documents}
         by_path = {s.display: s for s in sources}
@@ -623,47 +668,38 @@ def _scan(
             return [(path_of[a], path_of[b]) for a, b in kept]
 
         content_hashes = {d.path: d.content_hash for d in documents}
-        pairs, warnings, waiting = check_all(
-            [(path_of[a], path_of[b]) for a, b in sure],
-            by_path,
-            content_hashes,
-            settings,
-            wording.boilerplate,
-            explain_spans,
-            pool,
-            progress,
-            later,
-            wording.common,
-        )
-        # Candidates held back by common wording that turns out to be theirs (every other document
-        # holding it is related to one of the two) are checked again; each pair found may make more
-        # wording someone's own, so until no more are found.
-        tried: dict[tuple[str, str], int] = {}
-        while waiting:
-            own = own_wording(waiting, pairs, path_of, wording)
-            own = {pair: mine for pair, mine in own.items() if len(mine) > tried.get(pair, 0)}
-            if not own:
-                break
-            tried.update((pair, len(mine)) for pair, mine in own.items())
-            more = check_all(
-                sorted(own),
+
+        def check(
+            candidates: Sequence[tuple[str, str]],
+            common: Mapping[tuple[str, str], U64] | None = None,
+            then: Callable[[], Sequence[tuple[str, str]]] | None = None,
+        ) -> Checked:
+            return check_all(
+                candidates,
                 by_path,
                 content_hashes,
                 settings,
-                wording.boilerplate,
+                boilerplate,
                 explain_spans,
                 pool,
-                None,
-                None,
-                wording.common,
-                own,
+                progress if common is None else None,
+                then,
+                common,
             )
-            if not more.pairs:
-                break
-            pairs = sorted((*pairs, *more.pairs), key=lambda pair: (pair.a, pair.b))
-            warnings = [*warnings, *more.warnings]
-            found = {(pair.a, pair.b) for pair in more.pairs}
-            waiting = [item for item in waiting if (item[0], item[1]) not in found]
+
+        pairs, warnings, waiting = check([(path_of[a], path_of[b]) for a, b in sure], then=later)
+        pairs, more_warnings = settle(
+            waiting,
+            pairs,
+            path_of,
+            flat,
+            text_hashes,
+            settings,
+            stats,
+            lambda common: check(sorted(common), common),
+        )
+        del flat, text_hashes
+        warnings = [*warnings, *more_warnings]
         for warning in dict.fromkeys(warnings):
             warn(warning)
         clock = _lap(timings, "verify+explain", clock)

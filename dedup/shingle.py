@@ -77,12 +77,11 @@ class HashSet:
     """A fixed set of 64-bit hashes for repeated membership tests: a bitmap of their low bits
     answers most queries with one gather, and a binary search settles the rest exactly."""
 
-    _BITS = 20
-
-    def __init__(self, sorted_set: U64) -> None:
+    def __init__(self, sorted_set: U64, bits: int = 20) -> None:
         self.values = sorted_set
-        self.bitmap = np.zeros(1 << self._BITS, dtype=bool)
-        self.bitmap[(sorted_set & np.uint64((1 << self._BITS) - 1)).view(np.int64)] = True
+        self.bits = bits
+        self.bitmap = np.zeros(1 << bits, dtype=bool)
+        self.bitmap[(sorted_set & np.uint64((1 << bits) - 1)).view(np.int64)] = True
 
     def __len__(self) -> int:
         return len(self.values)
@@ -93,7 +92,7 @@ class HashSet:
         if not len(self.values) or not len(values):
             return np.zeros(len(values), dtype=bool)
         low = np.bitwise_and(
-            values, np.uint64((1 << self._BITS) - 1), out=None if work is None else work[: len(values)]
+            values, np.uint64((1 << self.bits) - 1), out=None if work is None else work[: len(values)]
         )
         maybe = self.bitmap[low.view(np.int64)]
         hits = np.flatnonzero(maybe)

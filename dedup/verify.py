@@ -26,8 +26,6 @@ class Sketched:
     text_hash: str
     quoted: npt.NDArray[np.bool_] | None = None
     """Per shingle, whether it lies wholly inside quotation marks."""
-    specific: U64 | None = None
-    """``distinct`` without common wording; None when no corpus told which wording is common."""
 
 
 def sketched(
@@ -37,17 +35,12 @@ def sketched(
     text_hash: str,
     boilerplate: U64 | HashSet,
     quoted: npt.NDArray[np.bool_] | None = None,
-    common: U64 | HashSet | None = None,
 ) -> Sketched:
-    """Build the verification record of a document, leaving out boilerplate shingles, and noting
-    which of the others are ``common`` wording."""
+    """Build the verification record of a document, leaving out boilerplate shingles."""
     distinct = sorted_unique(sequence)
     if len(boilerplate):
         distinct = distinct[~contains(distinct, boilerplate)]
-    specific = None
-    if common is not None:
-        specific = distinct[~contains(distinct, common)] if len(common) else distinct
-    return Sketched(path, sequence, distinct, words, text_hash, quoted, specific)
+    return Sketched(path, sequence, distinct, words, text_hash, quoted)
 
 
 def _passage(mask: npt.NDArray[np.bool_], doc: Sketched, k: int) -> int:
@@ -137,39 +130,43 @@ def may_relate(places_a: int, places_b: int, distinct_a: int, distinct_b: int, s
     return relation_of(False, jaccard, containment, passage, settings) is not None
 
 
-def verify(a: Sketched, b: Sketched, settings: Settings, own: U64 | None = None) -> Pair | None:
+def verify(a: Sketched, b: Sketched, settings: Settings, common: U64 | HashSet | None = None) -> Pair | None:
     """The exact numbers of a pair and its relation; None when it earns no relation.
 
     ``a`` and ``b`` must be given in path order. Every figure excludes boilerplate shingles.
-    ``own`` are common shingles to count as the pair's own wording (``boilerplate.own_common``).
+    ``common`` is the wording that is no evidence of a short passage (``boilerplate.pair_common``);
+    None when nothing says (all shared wording then counts as the pair's own).
     """
     shared = np.intersect1d(a.distinct, b.distinct, assume_unique=True)
     # Most candidates that fail share nothing at all: no need for the rest of the numbers then.
     nothing = not len(shared) and a.text_hash != b.text_hash and len(a.distinct) and len(b.distinct)
     if nothing and relation_of(False, 0.0, 0.0, 0, settings) is None:
         return None
-    pair = measure(a, b, settings, shared, own)
+    pair = measure(a, b, settings, shared, common)
     return pair if pair.relation is not None else None
 
 
-def held_back(a: Sketched, b: Sketched, settings: Settings) -> U64 | None:
-    """The common shingles two documents share, when they alone keep the pair from a relation
-    (it would have one if they were the pair's own wording); else None."""
-    if a.specific is None or b.specific is None:
-        return None
-    shared = np.intersect1d(a.distinct, b.distinct, assume_unique=True)
-    own = np.intersect1d(a.specific, b.specific, assume_unique=True)
-    common = shared[~member(shared, own)]
-    if not len(common) or verify(a, b, settings, common) is None:
-        return None
-    return common
+def rests_on_own_wording(pair: Pair, settings: Settings) -> bool:
+    """Whether a pair found with all its shared wording counted as its own would lose its relation
+    if some of that wording were common: an overlap with no passage of ``overlap_words``."""
+    return pair.relation == "overlap" and pair.longest_passage < settings.overlap_words
+
+
+def shared_shingles(a: Sketched, b: Sketched) -> U64:
+    """The sorted distinct shingles two documents share, boilerplate left out."""
+    out: U64 = np.intersect1d(a.distinct, b.distinct, assume_unique=True)
+    return out
 
 
 def measure(
-    a: Sketched, b: Sketched, settings: Settings, shared: U64 | None = None, own: U64 | None = None
+    a: Sketched,
+    b: Sketched,
+    settings: Settings,
+    shared: U64 | None = None,
+    common: U64 | HashSet | None = None,
 ) -> Pair:
     """The exact numbers of a pair, with its relation or None when it earns none. ``shared`` is
-    the intersection of the two distinct sets, when the caller has it already; ``own`` as for
+    the intersection of the two distinct sets, when the caller has it already; ``common`` as for
     :func:`verify`."""
     k = settings.shingle_size
     if shared is None:
@@ -186,14 +183,13 @@ def measure(
     # run that lies wholly inside quotation marks in both documents is not a copied passage.
     passage = max(_passage(mask_a, a, k), _passage(mask_b, b, k))
     specific = None
-    if a.specific is not None and b.specific is not None:
-        mine = np.intersect1d(a.specific, b.specific, assume_unique=True)
-        if own is not None:
-            mine = sorted_unique(np.concatenate((mine, own)))
+    if common is not None:
+        mine = shared[~contains(shared, common)] if len(common) else shared
         share = max(len(mine) / max(1, len(a.distinct)), len(mine) / max(1, len(b.distinct)))
         run = max(_passage(member(a.sequence, mine), a, k), _passage(member(b.sequence, mine), b, k))
         specific = (run, share)
     relation = relation_of(identical, jaccard, max(a_in_b, b_in_a), passage, settings, specific)
+    short = passage < settings.overlap_words
     return Pair(
         a=a.path,
         b=b.path,
@@ -205,5 +201,5 @@ def measure(
         shared_words_a=covered_words(mask_a, a.words, k),
         shared_words_b=covered_words(mask_b, b.words, k),
         longest_passage=passage,
-        specific_passage=passage if specific is None else specific[0],
+        specific_passage=specific[0] if specific is not None and relation == "overlap" and short else None,
     )

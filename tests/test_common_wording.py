@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from dedup import Settings, scan
-from dedup.boilerplate import common_shingles, corpus_wording, own_common, text_groups
+from dedup.boilerplate import common_among, common_shingles, pair_common, text_groups
 from dedup.models import Report
+from dedup.shingle import flatten
 
 NAMES = [
     "Halvorsen Shipping",
@@ -186,28 +187,27 @@ def test_common_shingles_count_identical_texts_once() -> None:
     assert common_shingles(sets, 3, groups).tolist() == [1]
 
 
-def test_corpus_wording_finds_the_same_common_shingles_and_their_holders() -> None:
+def test_common_among_counts_the_asked_shingles_in_the_whole_corpus() -> None:
     rng = np.random.default_rng(3)
     docs = [rng.integers(0, 400, size=int(rng.integers(5, 60))).astype(np.uint64) for _ in range(80)]
-    hashes = [f"t{i % 70}" for i in range(80)]
-    groups = text_groups(hashes)
-    wording = corpus_wording(docs, 10, 0.3, 3, groups)
+    groups = text_groups([f"t{i % 70}" for i in range(80)])
     distinct = [np.unique(d) for d in docs]
-    assert np.array_equal(wording.common, common_shingles(distinct, 3, groups))
-    for value in wording.common[:25].tolist():
+    query = np.unique(np.concatenate([docs[3], docs[40], _u64(10**12)]))
+    wording = common_among(flatten(docs), query, groups, 3)
+    everywhere = common_shingles(distinct, 3, groups)
+    assert wording.common.tolist() == [v for v in query.tolist() if v in set(everywhere.tolist())]
+    for value in wording.common.tolist():
         expected = [i for i, d in enumerate(distinct) if value in d.tolist()]
         assert wording.held_by(value).tolist() == expected
     assert wording.held_by(10**12).tolist() == []
 
 
-def test_own_common_keeps_wording_held_only_by_the_pair_and_its_relatives() -> None:
-    sets = [_u64(1, 2), _u64(1, 2), _u64(1, 2), _u64(2), _u64(9)]
-    wording = corpus_wording(sets, 10, 0.3, 3)
+def test_pair_common_leaves_out_wording_held_only_by_the_pair_and_its_relatives() -> None:
+    docs = [_u64(1, 2), _u64(1, 2), _u64(1, 2), _u64(2), _u64(9)]
+    wording = common_among(flatten(docs), _u64(1, 2, 9), None, 3)
     assert wording.common.tolist() == [1, 2]
-    held = [(0, 1, _u64(1, 2))]
-    # Shingle 1 is held by 0, 1 and 2; shingle 2 by 3 as well.
-    assert own_common(held, {}, wording) == {}
-    own = own_common(held, {0: {2}, 2: {0}}, wording)
-    assert list(own) == [(0, 1)] and own[(0, 1)].tolist() == [1]
-    own = own_common(held, {0: {2}, 1: {3}, 2: {0}, 3: {1}}, wording)
-    assert own[(0, 1)].tolist() == [1, 2]
+    held = [(0, 1, _u64(1, 2, 7))]
+    # Shingle 1 is held by documents 0, 1 and 2; shingle 2 by 3 as well; 7 by no one else.
+    assert pair_common(held, {}, wording)[(0, 1)].tolist() == [1, 2]
+    assert pair_common(held, {0: {2}, 2: {0}}, wording)[(0, 1)].tolist() == [2]
+    assert pair_common(held, {0: {2}, 1: {3}, 2: {0}, 3: {1}}, wording)[(0, 1)].tolist() == []

@@ -50,7 +50,7 @@ def test_overlap_numbers_exact() -> None:
         shared_words_a=44,  # shingles 60..99 cover words 60..103
         shared_words_b=44,  # shingles 0..39 cover words 0..43
         longest_passage=44,  # 40 consecutive shingles span 44 words
-        specific_passage=44,  # no corpus told which wording is common
+        specific_passage=None,  # no corpus told which wording is common
     )
     # Passage 44 < 50 words, but >= 25 with 40% of a shared: the short-passage rule applies.
     assert pair.direction is None
@@ -240,6 +240,21 @@ def test_relation_weighs_specific_wording(
     passage: int, specific: tuple[int, float], expected: str | None
 ) -> None:
     assert relation_of(False, 0.1, 0.5, passage, SETTINGS, specific) == expected
+
+
+def test_common_wording_is_no_evidence_of_a_short_passage() -> None:
+    # 40 shared shingles (44 words) in a row: a passage under 50 words, 40% of a.
+    a = _doc("a.txt", _seq(range(0, 100)))
+    b = _doc("b.txt", _seq(range(60, 200)))
+    formula = np.arange(60, 100, dtype=np.uint64)
+    assert measure(a, b, SETTINGS, common=formula).relation is None
+    # The first 20 are the pair's own wording: 24 words, 20% of a, make an overlap again.
+    pair = measure(a, b, SETTINGS, common=formula[20:])
+    assert (pair.relation, pair.specific_passage) == ("overlap", 24)
+    assert pair.longest_passage == 44 and pair.shared_shingles == 40  # the other figures stay
+    assert measure(a, b, SETTINGS, common=np.empty(0, dtype=np.uint64)).specific_passage == 44
+    # A long passage counts however common its wording.
+    assert measure(a, b, SETTINGS.replace(overlap_words=44), common=formula).relation == "overlap"
 
 
 def test_relation_uses_settings_thresholds() -> None:

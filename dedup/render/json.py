@@ -94,7 +94,7 @@ def _optional(value: str | None) -> str:
 
 
 def _optional_int(value: int | None) -> str:
-    return "null" if value is None else str(value)
+    return "null" if value is None else str(int(value))
 
 
 def _span_text(span: Span) -> str:
@@ -126,7 +126,7 @@ def _pair_line(pair: Pair, cluster: int | None = None) -> str:
         f'"shared_shingles": {int(pair.shared_shingles)}, '
         f'"shared_words": {{"a": {int(pair.shared_words_a)}, "b": {int(pair.shared_words_b)}}}, '
         f'"longest_passage_words": {int(pair.longest_passage)}, '
-        f'"specific_passage_words": {int(pair.specific_passage)}'
+        f'"specific_passage_words": {_optional_int(pair.specific_passage)}'
     )
     if cluster is not None:
         head += f', "cluster": {int(cluster)}'
