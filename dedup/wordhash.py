@@ -22,8 +22,6 @@ _P = 0x100000001B3  # odd, so it has an inverse modulo 2**64
 _P_INV = pow(_P, -1, 1 << 64)
 _LEN = np.uint64(0x9E3779B97F4A7C15)
 
-_LOWER = np.arange(256, dtype=np.uint8)
-_LOWER[ord("A") : ord("Z") + 1] += 32
 _ALNUM = np.zeros(256, dtype=bool)
 for _lo, _hi in (("0", "9"), ("a", "z"), ("A", "Z")):
     _ALNUM[ord(_lo) : ord(_hi) + 1] = True
@@ -31,9 +29,15 @@ _CAPITAL = np.zeros(256, dtype=bool)
 _CAPITAL[ord("A") : ord("Z") + 1] = True
 _SMALL = np.zeros(256, dtype=bool)
 _SMALL[ord("a") : ord("z") + 1] = True
-_MARK = np.zeros(256, dtype=bool)  # what may stand for an apostrophe inside a word (``tokens``)
-_MARK[[ord("'"), ord("`"), ord('"')]] = True
-_QUOTE, _NEWLINE = ord('"'), ord("\n")
+_QUOTE, _NEWLINE, _APOSTROPHE, _BACKTICK = ord('"'), ord("\n"), ord("'"), ord("`")
+
+
+def _alnum(raw: U8) -> npt.NDArray[np.bool_]:
+    """Whether each ASCII byte is a letter or a digit (``_ALNUM[raw]``, computed faster)."""
+    with np.errstate(over="ignore"):
+        letter: npt.NDArray[np.bool_] = np.less((raw | np.uint8(32)) - np.uint8(97), 26)
+        out: npt.NDArray[np.bool_] = letter | np.less(raw - np.uint8(48), 10)
+        return out
 
 
 _POWER_CACHE: dict[int, U64] = {}
@@ -82,9 +86,10 @@ def word_hashes(words: Sequence[str]) -> U64:
 def _word_bounds(raw: U8) -> tuple[I64, I64, I64]:
     """Start and end offsets of the words in ASCII bytes (``tokens.words``'s definition), and the
     offsets of the apostrophes inside them, which their normalised forms leave out."""
-    alnum = _ALNUM[raw]
+    alnum = _alnum(raw)
     # Apostrophes are rare: their neighbours are looked at only where one stands.
-    at = np.flatnonzero(_MARK[raw[1:-1]]) + 1
+    inside = raw[1:-1]
+    at = np.flatnonzero((inside == _APOSTROPHE) | (inside == _QUOTE) | (inside == _BACKTICK)) + 1
     if len(at):
         before, mark, after = raw[at - 1], raw[at], raw[at + 1]
         double = (_SMALL[before] & _SMALL[after]) | (_CAPITAL[before] & (_CAPITAL[after] | _SMALL[after]))
@@ -97,15 +102,21 @@ def _word_bounds(raw: U8) -> tuple[I64, I64, I64]:
 
 def _bound_hashes(raw: U8, starts: I64, ends: I64, inner: I64) -> U64:
     """The hashes of the words ``raw[starts:ends]`` lower-cased, less the bytes at ``inner``."""
-    lowered = _LOWER[raw]
-    if not len(inner):
-        return segment_hashes(lowered, starts, ends)
-    # Every dropped byte lies inside a word, so a word moves left by those before its start.
-    return segment_hashes(
-        np.delete(lowered, inner),
-        starts - np.searchsorted(inner, starts),
-        ends - np.searchsorted(inner, ends),
-    )
+    # Byte arithmetic, not a look-up table: gathering from a table took 6 times as long.
+    lowered = raw | (np.less(raw - np.uint8(65), 26).view(np.uint8) << np.uint8(5))
+    hashes = segment_hashes(lowered, starts, ends)
+    if len(inner):
+        # Few words hold an apostrophe: only theirs are hashed again, without it (removing the
+        # bytes from the whole batch first made tokenising a quarter slower).
+        which = np.searchsorted(starts, inner, side="right") - 1
+        which = which[np.concatenate(([True], which[1:] != which[:-1]))]
+        data = lowered.tobytes()
+        words = [
+            data[s:e].translate(None, b"'`\"").decode("ascii")
+            for s, e in zip(starts[which].tolist(), ends[which].tolist(), strict=True)
+        ]
+        hashes[which] = word_hashes(words)
+    return hashes
 
 
 def ascii_tokens(text: str) -> tuple[I64, I64, U64]:
