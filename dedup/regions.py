@@ -40,10 +40,12 @@ def reused(mask: npt.NDArray[np.bool_], shingle_size: int) -> npt.NDArray[np.boo
     padded = np.concatenate(([False], out, [False]))
     edges = np.flatnonzero(padded[1:] != padded[:-1])
     starts, ends = edges[::2], edges[1::2]
+    need = min(MIN_SHINGLES * shingle_size, len(out))
+    if len(starts) == 1:  # one stretch, as in most copies: no regions to work out
+        return out if ends[0] - starts[0] >= need else np.zeros_like(out)
     gaps = starts[1:] - ends[:-1]
     region = np.concatenate(([0], np.cumsum(gaps > GAP_SHINGLES * shingle_size)))
     shared = np.bincount(region, weights=ends - starts)
-    need = min(MIN_SHINGLES * shingle_size, len(out))
     drop = (shared < need)[region]
     if drop.any():
         # Stretches are disjoint and apart, so each start and end index appears once.
