@@ -23,10 +23,11 @@ import numpy as np
 
 from dedup.arena import Arena
 from dedup.boilerplate import (
+    Wording,
     boilerplate_shingles,
-    common_among,
     common_shingles,
     corpus_boilerplate,
+    corpus_common,
     pair_common,
     text_groups,
 )
@@ -142,23 +143,27 @@ def prepare_all(
 
 def corpus_layout(
     shingles: Flat,
+    text_hashes: Sequence[str],
     settings: Settings,
     stats: dict[str, int],
     timings: dict[str, float] | None,
     release: bool = False,
-) -> tuple[U64, Layout]:
-    """The corpus's boilerplate shingles, and the window layout of every document without them
+) -> tuple[U64, Wording, Layout]:
+    """The corpus's boilerplate shingles, its common wording (documents with the same
+    ``text_hashes`` are one text), and the window layout of every document without boilerplate
     (with ``release``, laying out consumes ``shingles``)."""
     clock = time.perf_counter()
     jobs = settings.effective_jobs()
     boiler = corpus_boilerplate(shingles, settings.boilerplate_docs, settings.boilerplate_share, jobs)
     stats["boilerplate_shingles"] = len(boiler)
+    wording = corpus_common(shingles, text_groups(text_hashes), settings.common_docs)
+    stats["common_shingles"] = len(wording.common)
     clock = _lap(timings, "boilerplate", clock)
     n = len(shingles.lengths)
     lay = layout(shingles, range(n), settings.window, boiler, jobs, release)
     stats["windows"] = len(lay.doc)
     _lap(timings, "sketch+lsh", clock)
-    return boiler, lay
+    return boiler, wording, lay
 
 
 FEW_BANDS = 2
@@ -237,7 +242,7 @@ def find_pairs(
     stats = {} if stats is None else stats
     text_hashes = [p.text_hash for p in prepared]
     flat = flatten([p.shingles for p in prepared])
-    boiler, lay = corpus_layout(flat, settings, stats, timings)
+    boiler, wording, lay = corpus_layout(flat, text_hashes, settings, stats, timings)
     clock = time.perf_counter()
     candidates = candidates_of(lay, text_hashes, settings, stats)
     clock = _lap(timings, "sketch+lsh", clock)
@@ -266,7 +271,7 @@ def find_pairs(
         return Checked([p for p in found if p is not None], [], [])
 
     paths = [p.document.path for p in prepared]
-    settled, _ = settle(held, pairs, paths, flat, text_hashes, settings, stats, recheck)
+    settled, _ = settle(held, pairs, paths, wording, settings, recheck)
     _lap(timings, "verify", clock)
     return settled, boiler
 
@@ -410,29 +415,22 @@ def settle(
     held: Sequence[tuple[str, str, U64]],
     pairs: Sequence[Pair],
     paths: Sequence[str],
-    shingles: Flat,
-    text_hashes: Sequence[str],
+    wording: Wording,
     settings: Settings,
-    stats: dict[str, int],
     recheck: Callable[[Mapping[tuple[str, str], U64]], Checked],
 ) -> tuple[list[Pair], list[str]]:
     """The pairs, with those of the ``held`` back pairs (``check_batch``) that keep a relation
     once their common wording is known; and the warnings their checks gave.
 
-    Common wording is counted in the corpus (``shingles``, documents by position in ``paths``)
-    for the shingles held back pairs share only. ``recheck`` verifies (and explains) pairs given
-    each one's common wording. Wording that every holder shares with one of the two or with a
-    document already paired with one of them is the pair's own (``boilerplate.pair_common``), so
-    a pair found makes more wording someone's own: held back pairs are checked again until no
-    more are found.
+    ``wording`` is the corpus's (documents by position in ``paths``). ``recheck`` verifies (and
+    explains) pairs given each one's common wording. Wording that every holder shares with one of
+    the two or with a document already paired with one of them is the pair's own
+    (``boilerplate.pair_common``), so a pair found makes more wording someone's own: held back
+    pairs are checked again until no more are found.
     """
     out = list(pairs)
     if not held:
-        stats["common_shingles"] = 0
         return out, []
-    query = sorted_unique(np.concatenate([shared for _, _, shared in held]))
-    wording = common_among(shingles, query, text_groups(text_hashes), settings.common_docs)
-    stats["common_shingles"] = len(wording.common)
     number = {path: i for i, path in enumerate(paths)}
     related: dict[int, set[int]] = {}
 
@@ -446,10 +444,18 @@ def settle(
     waiting = [(number[a], number[b], shared) for a, b, shared in held]
     tried: dict[tuple[int, int], int] = {}
     warnings: list[str] = []
+    # The fewest shingles of its own a pair needs: two shingles' worth of words in a row.
+    fewest = settings.shingle_size + 1
+    shared = {(a, b): len(values) for a, b, values in waiting}
     while waiting:
         common = pair_common(waiting, related, wording)
-        # A pair is checked again only when less of its wording is common than last time.
-        todo = {pair: c for pair, c in common.items() if len(c) < tried.get(pair, len(c) + 1)}
+        # A pair is checked again only when less of its wording is common than last time, and
+        # enough of it is its own to earn a relation.
+        todo = {
+            pair: c
+            for pair, c in common.items()
+            if len(c) < tried.get(pair, len(c) + 1) and shared[pair] - len(c) >= fewest
+        }
         if not todo:
             break
         tried.update((pair, len(c)) for pair, c in todo.items())
@@ -647,14 +653,16 @@ def _scan(
         documents = tuple(p.document for p in prepared)
         text_hashes = [p.text_hash for p in prepared]
         # From here on the corpus's shingles, the bulk of a scan's memory, are held only end to end
-        # in ``flat``, kept until verification has said which of them it needs counted in the
-        # corpus (``settle``): candidates are verified on their texts read afresh, in the workers.
+        # in ``flat``, which laying out consumes: candidates are verified on their texts read
+        # afresh, in the worker processes.
         sequences = [p.shingles for p in prepared]
         flat = store.flat([len(q) for q in sequences]) if store is not None else flatten(sequences)
         del prepared, sequences, store
-        boilerplate, lay = corpus_layout(flat, settings, stats, timings)
+        boilerplate, wording, lay = corpus_layout(flat, text_hashes, settings, stats, timings, release=True)
+        del flat
         clock = time.perf_counter()
         sure, few = lsh_candidates(lay, text_hashes, settings, stats)
+        del text_hashes
         clock = _lap(timings, "sketch+lsh", clock)
         attributions = {d.path: d.attribution for d in documents}
         by_path = {s.display: s for s in sources}
@@ -689,16 +697,8 @@ def _scan(
 
         pairs, warnings, waiting = check([(path_of[a], path_of[b]) for a, b in sure], then=later)
         pairs, more_warnings = settle(
-            waiting,
-            pairs,
-            path_of,
-            flat,
-            text_hashes,
-            settings,
-            stats,
-            lambda common: check(sorted(common), common),
+            waiting, pairs, path_of, wording, settings, lambda common: check(sorted(common), common)
         )
-        del flat, text_hashes
         warnings = [*warnings, *more_warnings]
         for warning in dict.fromkeys(warnings):
             warn(warning)

@@ -6,9 +6,10 @@ import random
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from dedup import Settings, scan
-from dedup.boilerplate import common_among, common_shingles, pair_common, text_groups
+from dedup import Settings, boilerplate, scan
+from dedup.boilerplate import common_shingles, corpus_common, pair_common, text_groups
 from dedup.models import Report
 from dedup.shingle import flatten
 
@@ -166,12 +167,21 @@ def test_a_source_several_documents_copy_stays_a_pair_with_each(tmp_path: Path) 
 
 
 def test_results_with_common_wording_are_the_same_on_two_workers(tmp_path: Path) -> None:
-    for i in range(300):  # enough files for worker batches
-        (tmp_path / f"notice-{i:03d}.txt").write_text(bond_notice(i % 120), encoding="utf-8")
+    for i in range(60):  # notices from one formula, some sent twice
+        (tmp_path / f"notice-{i:03d}.txt").write_text(bond_notice(i % 45), encoding="utf-8")
+    for i in range(200):  # enough files for worker batches
+        (tmp_path / f"story-{i:03d}.txt").write_text(_prose(random.Random(1000 + i), 150), encoding="utf-8")
+    source = _prose(random.Random(5), 240)
+    for name, words in (("answer-a", 60), ("answer-b", 60), ("answer-c", 18)):
+        copied = " ".join(source.split()[40 : 40 + words])
+        (tmp_path / f"{name}.txt").write_text(_prose(random.Random(len(name) + words), 150) + " " + copied)
+    (tmp_path / "source.txt").write_text(source, encoding="utf-8")
     one = scan([tmp_path], Settings(jobs=1))
     two = scan([tmp_path], Settings(jobs=2))
     assert one.pairs == two.pairs
-    assert {p.relation for p in one.pairs} == {"identical"}  # copies of a notice, never the formula
+    relations = {(Path(p.a).stem, Path(p.b).stem): p.relation for p in one.pairs}
+    assert relations[("answer-c", "source")] == "overlap"  # found when held back pairs were settled
+    assert {r for (a, b), r in relations.items() if a.startswith("notice")} == {"identical"}
 
 
 def _u64(*values: int) -> np.ndarray:
@@ -187,24 +197,33 @@ def test_common_shingles_count_identical_texts_once() -> None:
     assert common_shingles(sets, 3, groups).tolist() == [1]
 
 
-def test_common_among_counts_the_asked_shingles_in_the_whole_corpus() -> None:
+@pytest.mark.parametrize("stretch", [None, 7])
+def test_corpus_common_counts_every_common_shingle_and_its_holders(
+    stretch: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if stretch is not None:  # the corpus's passes in many short stretches, several to a chunk
+        monkeypatch.setattr(boilerplate, "_COUNT_CHUNK", stretch)
     rng = np.random.default_rng(3)
     docs = [rng.integers(0, 400, size=int(rng.integers(5, 60))).astype(np.uint64) for _ in range(80)]
-    groups = text_groups([f"t{i % 70}" for i in range(80)])
+    # Values that differ only in their low 32 bits, which the first count cannot tell apart.
+    docs += [_u64(7 << 40 | 1, 5 << 40), _u64(7 << 40 | 2, 5 << 40), _u64(7 << 40 | 3)]
+    groups = text_groups([f"t{i % 70}" for i in range(len(docs))])
     distinct = [np.unique(d) for d in docs]
-    query = np.unique(np.concatenate([docs[3], docs[40], _u64(10**12)]))
-    wording = common_among(flatten(docs), query, groups, 3)
-    everywhere = common_shingles(distinct, 3, groups)
-    assert wording.common.tolist() == [v for v in query.tolist() if v in set(everywhere.tolist())]
+    flat = flatten(docs)
+    assert len(flat.chunks) == 1
+    wording = corpus_common(flat, groups, 3)
+    assert np.array_equal(wording.common, common_shingles(distinct, 3, groups))
+    assert (7 << 40 | 1) not in wording.common.tolist()  # three values under one key, once each
     for value in wording.common.tolist():
         expected = [i for i, d in enumerate(distinct) if value in d.tolist()]
         assert wording.held_by(value).tolist() == expected
     assert wording.held_by(10**12).tolist() == []
+    assert len(corpus_common(flatten(docs[:2]), None, 3).common) == 0
 
 
 def test_pair_common_leaves_out_wording_held_only_by_the_pair_and_its_relatives() -> None:
     docs = [_u64(1, 2), _u64(1, 2), _u64(1, 2), _u64(2), _u64(9)]
-    wording = common_among(flatten(docs), _u64(1, 2, 9), None, 3)
+    wording = corpus_common(flatten(docs), None, 3)
     assert wording.common.tolist() == [1, 2]
     held = [(0, 1, _u64(1, 2, 7))]
     # Shingle 1 is held by documents 0, 1 and 2; shingle 2 by 3 as well; 7 by no one else.
