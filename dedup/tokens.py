@@ -10,7 +10,8 @@ these where an apostrophe belongs ("Iran"s", "don`t"), and Hebrew writes its acr
 Normalisation drops the apostrophes, then applies NFKC and case folding, so "Tomorrow's",
 "Tomorrow"s" and "Tomorrows" are one word, "tomorrows"; elisions stay one word ("l'homme" is
 "lhomme"). Soft hyphens and zero-width joiners inside a word are dropped too, so
-"co\u00adoperate" is "cooperate".
+"co\u00adoperate" is "cooperate". A code in angle brackets ("<GM>", a ticker) is not a word at
+all: copies of a wire story add or drop it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import regex
 
 from dedup.models import Token
 
-TOKENIZER_VERSION = 3
+TOKENIZER_VERSION = 4
 """Bumped whenever the words produced for some text change (indexes record it)."""
 
 _LETTER = r"(?:(?!\u02bc)[\p{L}\p{N}\p{M}])"  # U+02BC is a letter to Unicode but an apostrophe here
@@ -65,9 +66,24 @@ def _ascii_norm(lowered: str) -> str:
     return lowered
 
 
+CODE_PATTERN = r'<[^\x00-\x20<>"]{1,15}>'
+"""A code in angle brackets: a ticker ("<GM>", "<LLOY.L>"), a tag, an address. Wire services add
+or drop them from one copy to the next, so they are not words (a name with spaces, such as
+"<Woodco Inc>", is prose and stays)."""
+_CODE = re.compile(CODE_PATTERN)
+
+
+def blank_codes(text: str) -> str:
+    """``text`` with every code in angle brackets (``CODE_PATTERN``) blanked out by as many spaces,
+    so that every other character keeps its offset."""
+    if "<" not in text:
+        return text
+    return _CODE.sub(lambda m: " " * len(m.group()), text)
+
+
 def tokenize(text: str) -> list[Token]:
     """Every word of ``text`` with its offsets: ``text[t.start:t.end]`` is the word as written."""
-    return [Token(normalize(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
+    return [Token(normalize(m.group()), m.start(), m.end()) for m in _WORD.finditer(blank_codes(text))]
 
 
 class TokenList(Sequence[Token]):
@@ -92,7 +108,7 @@ class TokenList(Sequence[Token]):
             self._lower: str | None = text.lower()
             self._norms = None
         else:
-            matches = list(_WORD.finditer(text))
+            matches = list(_WORD.finditer(blank_codes(text)))
             self._norms = [normalize(m.group()) for m in matches]
             self._starts = [m.start() for m in matches]
             self._ends = [m.end() for m in matches]
@@ -166,6 +182,7 @@ class TokenList(Sequence[Token]):
 
 def words(text: str) -> list[str]:
     """The normalised words of ``text``; the same as ``[t.norm for t in tokenize(text)]``, faster."""
+    text = blank_codes(text)
     if text.isascii():
         # Only a double quotation mark needs the case of its neighbours to tell it from a quote.
         if '"' in text:
@@ -191,6 +208,7 @@ def quoted_words(text: str) -> npt.NDArray[np.bool_] | None:
     """
     if not _QUOTES.search(text):
         return None
+    text = blank_codes(text)
     flags: list[bool] = []
     for line in text.split("\n"):
         marks = [m.start() for m in _QUOTES.finditer(line)]

@@ -30,6 +30,7 @@ _CAPITAL[ord("A") : ord("Z") + 1] = True
 _SMALL = np.zeros(256, dtype=bool)
 _SMALL[ord("a") : ord("z") + 1] = True
 _QUOTE, _NEWLINE, _APOSTROPHE, _BACKTICK = ord('"'), ord("\n"), ord("'"), ord("`")
+_OPEN, _CLOSE = ord("<"), ord(">")
 
 
 def _alnum(raw: U8) -> npt.NDArray[np.bool_]:
@@ -83,17 +84,44 @@ def word_hashes(words: Sequence[str]) -> U64:
     return segment_hashes(data, starts, ends)
 
 
+def _codes(raw: U8) -> npt.NDArray[np.bool_] | None:
+    """Which ASCII bytes lie in a code in angle brackets (``tokens.CODE_PATTERN``), brackets
+    included; None when there are none."""
+    opens = np.flatnonzero(raw == _OPEN)
+    if not len(opens):
+        return None
+    closes = np.flatnonzero(raw == _CLOSE)
+    following = np.searchsorted(closes, opens)
+    opens, following = opens[following < len(closes)], following[following < len(closes)]
+    ends = closes[following]
+    # Between the brackets: 1 to 15 bytes, none a space, a control byte, '<', '>' or '"'.
+    banned = np.concatenate(([0], np.cumsum((raw <= 32) | (raw == _OPEN) | (raw == _QUOTE))))
+    inside = ends - opens - 1
+    code = (inside >= 1) & (inside <= 15) & (banned[ends] - banned[opens + 1] == 0)
+    if not code.any():
+        return None
+    delta = np.zeros(len(raw) + 1, dtype=np.int64)
+    np.add.at(delta, opens[code], 1)
+    np.add.at(delta, ends[code] + 1, -1)
+    out: npt.NDArray[np.bool_] = np.cumsum(delta[:-1]) > 0
+    return out
+
+
 def _word_bounds(raw: U8) -> tuple[I64, I64, I64]:
     """Start and end offsets of the words in ASCII bytes (``tokens.words``'s definition), and the
     offsets of the apostrophes inside them, which their normalised forms leave out."""
     alnum = _alnum(raw)
+    codes = _codes(raw)
+    if codes is not None:
+        alnum &= ~codes
     # Apostrophes are rare: their neighbours are looked at only where one stands.
     inside = raw[1:-1]
     at = np.flatnonzero((inside == _APOSTROPHE) | (inside == _QUOTE) | (inside == _BACKTICK)) + 1
     if len(at):
         before, mark, after = raw[at - 1], raw[at], raw[at + 1]
         double = (_SMALL[before] & _SMALL[after]) | (_CAPITAL[before] & (_CAPITAL[after] | _SMALL[after]))
-        at = at[np.where(mark == _QUOTE, double, _ALNUM[before] & _ALNUM[after])]
+        # Neighbours inside a code are no letters (``_codes``).
+        at = at[np.where(mark == _QUOTE, double, True) & alnum[at - 1] & alnum[at + 1]]
         alnum[at] = True
     edges = np.diff(alnum.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
     starts = np.flatnonzero(edges == 1).astype(np.int64)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import sys
 import unicodedata
 
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.models import Token
-from dedup.tokens import TokenList, normalize, quoted_words, tokenize, words
+from dedup.tokens import CODE_PATTERN, TokenList, normalize, quoted_words, tokenize, words
 from dedup.wordhash import ascii_word_spans, ascii_words, word_hashes
 
 _WORD_CHAR = regex.compile(r"(?!\u02bc)[\p{L}\p{N}\p{M}]")  # U+02BC is an apostrophe here
@@ -38,10 +39,13 @@ def _check_offsets(text: str) -> None:
         # The slice is itself one whole word: it tokenizes to exactly that word.
         assert [t.norm for t in tokenize(text[token.start : token.end])] == [token.norm]
         previous_end = token.end
-    # Every letter, digit and mark belongs to some word: gaps hold only separators.
+    # Every letter, digit and mark belongs to some word, unless a code in angle brackets holds
+    # it: gaps hold only separators.
     covered = set()
     for token in tokens:
         covered.update(range(token.start, token.end))
+    for code in re.finditer(CODE_PATTERN, text):
+        covered.update(range(code.start(), code.end()))
     for i, ch in enumerate(text):
         if _WORD_CHAR.match(ch):
             assert i in covered, (text, i)
@@ -235,12 +239,12 @@ def test_apostrophe_typography_gives_the_same_words(variant: str) -> None:
     assert np.array_equal(TokenList(variant).hashes, word_hashes(expected))
 
 
-def test_angle_brackets_around_a_ticker_do_not_change_words() -> None:
-    expected = ["acme", "mills", "acm", "said", "it", "sold", "the", "plant"]
-    for text in ("Acme Mills <ACM> said it sold the plant", "Acme Mills ACM said it sold the plant"):
+def test_a_ticker_in_angle_brackets_is_no_word() -> None:
+    expected = ["acme", "mills", "said", "it", "sold", "the", "plant"]
+    for text in ("Acme Mills <ACM> said it sold the plant", "Acme Mills said it sold the plant"):
         assert words(text) == expected
     token = tokenize("Acme Mills <ACM> said")[2]
-    assert (token.norm, token.start, token.end) == ("acm", 12, 15)
+    assert (token.norm, token.start, token.end) == ("said", 17, 21)
 
 
 def test_apostrophe_stand_in_keeps_offsets_of_the_whole_word() -> None:
@@ -308,7 +312,7 @@ def test_apostrophes_in_other_languages(text: str, expected: list[str]) -> None:
 
 
 # ASCII text dense in the marks that may stand for an apostrophe, for the byte-level tokenizer.
-_MARKED = st.text(alphabet=st.sampled_from(list("aZ9 '\"`\n.")), max_size=60)
+_MARKED = st.text(alphabet=st.sampled_from(list("aZ9 '\"`\n.<>")), max_size=60)
 
 
 @settings(max_examples=300, deadline=None)
@@ -329,3 +333,21 @@ def test_byte_tokenizer_follows_the_apostrophe_rule(texts: list[str]) -> None:
 @given(_MARKED)
 def test_offsets_slice_back_with_apostrophe_marks(text: str) -> None:
     _check_offsets(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("GENERAL MOTORS <GM> SAYS", ["general", "motors", "says"]),
+        ("Lloyds <LLOY.L> and NatWest <NWBL.L> said", ["lloyds", "and", "natwest", "said"]),
+        ("it bought <Woodco Inc> for cash", ["it", "bought", "woodco", "inc", "for", "cash"]),  # prose
+        ("a <1234567890123456> b", ["a", "1234567890123456", "b"]),  # too long to be a code
+        ("x <A'B> <<GM> <> y", ["x", "y"]),
+        ("Gould <GLD> Вена <ВЕНА> ends", ["gould", "вена", "ends"]),  # not ASCII: the regex path
+    ],
+)
+def test_codes_in_angle_brackets_are_not_words(text: str, expected: list[str]) -> None:
+    assert words(text) == expected
+    assert [t.norm for t in tokenize(text)] == expected
+    assert [t.norm for t in TokenList(text)] == expected
+    assert [text[t.start : t.end].lower() for t in tokenize(text)] == expected  # offsets kept

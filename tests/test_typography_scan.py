@@ -54,3 +54,18 @@ def test_reuters_story_with_quote_marks_for_apostrophes_is_identical_to_its_repe
     assert '"s' in (tmp_path / "230.txt").read_text(encoding="utf-8")
     (pair,) = scan([tmp_path], Settings(jobs=1)).pairs
     assert pair.relation == "identical"
+
+
+@needs_shared()
+def test_reuters_repeats_that_drop_a_ticker_are_identical(tmp_path: Path) -> None:
+    # NEWID 1704, 8875 and 1629 carry "<GM>", "<GM>" and "<AMO>" in their titles; their repeats
+    # 1712, 8900 and 1641 do not, and are otherwise the same words.
+    docs = SHARED / "data" / "reuters21578" / "docs"
+    for first, repeat in (("1704", "1712"), ("8875", "8900"), ("1629", "1641")):
+        folder = tmp_path / first
+        folder.mkdir()
+        for newid in (first, repeat):
+            (folder / f"{newid}.txt").write_bytes((docs / f"{newid}.txt").read_bytes())
+        assert "<" in (folder / f"{first}.txt").read_text(encoding="utf-8").splitlines()[0]
+        (pair,) = scan([folder], Settings(jobs=1)).pairs
+        assert pair.relation == "identical"
