@@ -366,8 +366,10 @@ def wording_separation(
 
 # ---------------------------------------------------------------- Indonesian PAN
 
+# One case of the data (suspicious-document00028, source-document00012) is tagged "featue": a
+# typo in the corpus, read as the case it describes.
 _FEATURE = re.compile(
-    r'<feature name="plagiarism" type="(?P<type>\w+)"(?: obfuscation="(?P<obf>[\w-]+)")? '
+    r'<(?:feature|featue) name="plagiarism" type="(?P<type>\w+)"(?: obfuscation="(?P<obf>[\w-]+)")? '
     r'this_offset="(?P<to>\d+)" this_length="(?P<tl>\d+)" source_reference="(?P<src>[^"]+)" '
     r'source_offset="(?P<so>\d+)" source_length="(?P<sl>\d+)"'
 )
