@@ -323,3 +323,25 @@ def test_baseline_to_a_bad_path_or_of_nothing(corpus: Path) -> None:
 def test_scan_with_a_missing_baseline_file_is_a_usage_error(corpus: Path) -> None:
     done = CliRunner().invoke(cli, ["scan", "articles", "--baseline", "typo.json"])
     assert done.exit_code == 2 and "baseline file not found: typo.json" in done.stderr
+
+
+def test_hook_uses_the_common_wording_its_index_learned(corpus: Path) -> None:
+    from test_common_wording import bond_notice
+
+    for i in range(12):
+        (corpus / "articles" / f"notice-{i:02d}.txt").write_text(bond_notice(i), encoding="utf-8")
+    assert CliRunner().invoke(cli, ["index", "articles"]).exit_code == 0
+    with sqlite3.connect(corpus / ".dedup" / "index.sqlite") as conn:
+        (common,) = conn.execute("SELECT value FROM meta WHERE key = 'common'").fetchone()
+        assert len(bytes.fromhex(common)) // 8 > 20
+        # An index written before common wording was learned has boilerplate only: it relearns.
+        conn.execute("DELETE FROM meta WHERE key = 'common'")
+    # A new notice from the same formula is no duplicate; a resent notice is.
+    (corpus / "articles" / "notice-new.txt").write_text(bond_notice(40), encoding="utf-8")
+    done = CliRunner().invoke(cli, ["hook", "articles/notice-new.txt", "--corpus", "articles"])
+    assert done.exit_code == 0, done.stdout + done.stderr
+    (corpus / "articles" / "notice-resent.txt").write_text(bond_notice(3) + "Repeated.\n", encoding="utf-8")
+    done = CliRunner().invoke(cli, ["hook", "articles/notice-resent.txt", "--corpus", "articles"])
+    assert done.exit_code == 1 and "notice-03.txt" in done.stdout
+    with sqlite3.connect(corpus / ".dedup" / "index.sqlite") as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'common'").fetchone() is not None
