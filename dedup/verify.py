@@ -137,7 +137,7 @@ def verify(a: Sketched, b: Sketched, settings: Settings, common: U64 | HashSet |
     ``common`` is the wording that is no evidence of a short passage (``boilerplate.pair_common``);
     None when nothing says (all shared wording then counts as the pair's own).
     """
-    shared = np.intersect1d(a.distinct, b.distinct, assume_unique=True)
+    shared = shared_shingles(a, b)
     # Most candidates that fail share nothing at all: no need for the rest of the numbers then.
     nothing = not len(shared) and a.text_hash != b.text_hash and len(a.distinct) and len(b.distinct)
     if nothing and relation_of(False, 0.0, 0.0, 0, settings) is None:
@@ -170,7 +170,7 @@ def measure(
     :func:`verify`."""
     k = settings.shingle_size
     if shared is None:
-        shared = np.intersect1d(a.distinct, b.distinct, assume_unique=True)
+        shared = shared_shingles(a, b)
     n_shared = len(shared)
     identical = a.text_hash == b.text_hash
     union = len(a.distinct) + len(b.distinct) - n_shared
