@@ -104,19 +104,6 @@ def common_from_entries(
     return out
 
 
-def common_shingles(
-    unique_sets: Sequence[U64], min_texts: int, groups: npt.NDArray[np.int64] | None = None
-) -> U64:
-    """The sorted common shingles of a corpus, given each document's distinct shingles."""
-    if not unique_sets:
-        return np.empty(0, dtype=np.uint64)
-    lengths = np.fromiter((len(s) for s in unique_sets), dtype=np.int64, count=len(unique_sets))
-    value = np.concatenate(unique_sets)
-    doc = np.repeat(np.arange(len(unique_sets), dtype=np.int64), lengths)
-    value, doc = _distinct_entries(value, doc, len(unique_sets))
-    return common_from_entries(value, doc, groups, len(unique_sets), min_texts)
-
-
 def _repeated(keys: npt.NDArray[np.uint32], times: int) -> npt.NDArray[np.uint32]:
     """The distinct values that occur at least ``times`` times in sorted ``keys``."""
     # Sorted, such a value equals the one ``times - 1`` places on.

@@ -25,7 +25,6 @@ from dedup.arena import Arena
 from dedup.boilerplate import (
     Wording,
     boilerplate_shingles,
-    common_shingles,
     corpus_boilerplate,
     corpus_common,
     pair_common,
@@ -847,5 +846,5 @@ def learn_boilerplate(index: Index, settings: Settings) -> None:
     groups = text_groups([p.text_hash for p in records])
     index.set_boilerplate(
         boilerplate_shingles(distinct, settings.boilerplate_docs, settings.boilerplate_share),
-        common_shingles(distinct, settings.common_docs, groups),
+        corpus_common(flatten(distinct), groups, settings.common_docs).common,
     )

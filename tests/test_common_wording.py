@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from dedup import Settings, boilerplate, scan
-from dedup.boilerplate import common_shingles, corpus_common, pair_common, text_groups
+from dedup.boilerplate import corpus_common, pair_common, text_groups
 from dedup.models import Report
 from dedup.shingle import flatten
 
@@ -188,13 +188,22 @@ def _u64(*values: int) -> np.ndarray:
     return np.array(values, dtype=np.uint64)
 
 
-def test_common_shingles_count_identical_texts_once() -> None:
+def common_shingles(sets: list[np.ndarray], min_texts: int, groups: np.ndarray | None = None) -> np.ndarray:
+    """The rule written plainly: shingles in at least ``min_texts`` texts (a group is one text)."""
+    texts: dict[int, set[int]] = {}
+    for i, values in enumerate(sets):
+        for value in set(values.tolist()):
+            texts.setdefault(value, set()).add(i if groups is None else int(groups[i]))
+    return np.array(sorted(v for v, t in texts.items() if len(t) >= min_texts), dtype=np.uint64)
+
+
+def test_corpus_common_counts_identical_texts_once() -> None:
     sets = [_u64(1, 2, 3), _u64(1, 2, 3), _u64(1, 2, 4), _u64(1, 5)]
-    assert common_shingles(sets, 3).tolist() == [1, 2]
+    assert corpus_common(flatten(sets), None, 3).common.tolist() == [1, 2]
     # The first two documents are one text: only shingle 1 is in three different texts.
     groups = text_groups(["x", "x", "y", "z"])
     assert groups.tolist() == [0, 0, 2, 3]
-    assert common_shingles(sets, 3, groups).tolist() == [1]
+    assert corpus_common(flatten(sets), groups, 3).common.tolist() == [1]
 
 
 @pytest.mark.parametrize("stretch", [None, 7])
