@@ -22,6 +22,10 @@ BASELINE_VERSION = 1
 
 Key = tuple[str, str]
 
+COPY = "copy"
+"""First element of the keys that name one accepted copy of a text (``(COPY, "sha256@path")``);
+a real pair's key holds two hashes."""
+
 
 def relative_to(baseline: Path, cwd: Path) -> Callable[[str], str]:
     """How a baseline in file ``baseline`` names a document shown as ``path`` from ``cwd``: its
@@ -105,13 +109,17 @@ def load_baseline(path: Path) -> frozenset[Key]:
     pairs = data.get("pairs")
     if not isinstance(pairs, list):
         raise ConfigError(f"{path}: 'pairs' must be a list")
-    keys = set()
+    keys: set[Key] = set()
     for entry in pairs:
         hashes = entry.get("sha256") if isinstance(entry, dict) else None
         if not (isinstance(hashes, list) and len(hashes) == 2 and all(isinstance(h, str) for h in hashes)):
             raise ConfigError(f"{path}: a pair has no 'sha256' list of two hashes: {entry!r}")
         paths = entry.get("paths")
-        if entry.get("identical_paths") and isinstance(paths, list) and len(paths) == 2:
+        named = isinstance(paths, list) and len(paths) == 2 and all(isinstance(p, str) for p in paths)
+        if named and entry.get("relation") == "identical":
+            # Each accepted copy of a text, by content and place: see new_pairs.
+            keys.update((COPY, f"{h}@{p}") for h, p in zip(hashes, paths, strict=True))
+        if entry.get("identical_paths") and named:
             keys.add((f"{hashes[0]}@{paths[0]}", f"{hashes[1]}@{paths[1]}"))
             keys.add((f"{hashes[1]}@{paths[1]}", f"{hashes[0]}@{paths[0]}"))
             continue
@@ -127,6 +135,20 @@ def new_pairs(
     where: Callable[[str], str] = str,
 ) -> list[Pair]:
     """The pairs not accepted in the baseline; ``where`` names paths as the baseline does
-    (:func:`relative_to`)."""
+    (:func:`relative_to`).
+
+    A scan pairs each copy of a text with the first copy only, so a baseline accepts copies one by
+    one: two documents with the same words are an accepted pair when each was accepted as a copy,
+    in its place, with its content (the hook, which pairs a changed copy with every other one,
+    then stays quiet about copies the team accepted)."""
     hashes = {d.path: d.content_hash for d in documents}
-    return [p for p in pairs if pair_key(p, hashes, where) not in accepted]
+
+    def accepted_copy(path: str) -> bool:
+        return (COPY, f"{hashes[path]}@{where(path)}") in accepted
+
+    return [
+        p
+        for p in pairs
+        if pair_key(p, hashes, where) not in accepted
+        and not (p.relation == "identical" and accepted_copy(p.a) and accepted_copy(p.b))
+    ]

@@ -435,6 +435,8 @@ def settle(
 
     def relate(found: Iterable[Pair]) -> None:
         for pair in found:
+            if pair.a not in number or pair.b not in number:
+                continue  # a copy of a text compared through its first copy (see _scan)
             a, b = number[pair.a], number[pair.b]
             related.setdefault(a, set()).add(b)
             related.setdefault(b, set()).add(a)
@@ -657,6 +659,19 @@ def _scan(
         sequences = [p.shingles for p in prepared]
         flat = store.flat([len(q) for q in sequences]) if store is not None else flatten(sequences)
         del prepared, sequences, store
+        # Copies of one text (the same words) are compared with the rest once, through the first
+        # of them in path order; each of the others is paired with that one alone. So 2,000
+        # copies of a press release cost 1,999 pairs, not 1,999,000.
+        first = text_groups(text_hashes)
+        kept = np.flatnonzero(first == np.arange(len(first)))
+        copies = [
+            (documents[int(first[i])].path, documents[i].path)
+            for i in np.flatnonzero(first != np.arange(len(first)))
+        ]
+        if len(copies):
+            flat = flatten(flat.sequences(kept))
+            text_hashes = [text_hashes[i] for i in kept]
+        stats["copies"] = len(copies)
         boilerplate, wording, lay = corpus_layout(flat, text_hashes, settings, stats, timings, release=True)
         del flat
         clock = time.perf_counter()
@@ -665,7 +680,7 @@ def _scan(
         clock = _lap(timings, "sketch+lsh", clock)
         attributions = {d.path: d.attribution for d in documents}
         by_path = {s.display: s for s in sources}
-        path_of = [d.path for d in documents]
+        path_of = [documents[i].path for i in kept]
         held = [lay]
         del lay
 
@@ -694,7 +709,8 @@ def _scan(
                 common,
             )
 
-        pairs, warnings, waiting = check([(path_of[a], path_of[b]) for a, b in sure], then=later)
+        found = sorted([(path_of[a], path_of[b]) for a, b in sure] + copies)
+        pairs, warnings, waiting = check(found, then=later)
         pairs, more_warnings = settle(
             waiting, pairs, path_of, wording, settings, lambda common: check(sorted(common), common)
         )

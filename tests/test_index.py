@@ -235,7 +235,11 @@ def test_an_accepted_identical_pair_stays_accepted_however_the_folder_is_named(
     # A third copy is a new pair wherever the scan starts.
     shutil.copy("alpine-glacier-survey.txt", "third.txt")
     done = runner.invoke(cli, ["scan", ".", "--baseline", baseline, "--json"])
-    assert done.exit_code == 1 and len(json.loads(done.stdout)["pairs"]) == 2
+    # Copies of one text pair with the first of them in path order only.
+    assert done.exit_code == 1
+    assert [(p["a"], p["b"]) for p in json.loads(done.stdout)["pairs"]] == [
+        ("alpine-glacier-survey.txt", "third.txt")
+    ]
 
 
 def test_symlinked_corpus_folder(corpus: Path) -> None:
@@ -249,6 +253,23 @@ def test_identical_copies_are_accepted_one_by_one(corpus: Path) -> None:
     shutil.copy(corpus / "articles" / "alpine-glacier-survey.txt", corpus / "articles" / "glacier-copy.txt")
     assert CliRunner().invoke(cli, ["baseline", "articles"]).exit_code == 0
     shutil.copy(corpus / "articles" / "alpine-glacier-survey.txt", corpus / "articles" / "third-copy.txt")
+    done = CliRunner().invoke(cli, ["hook", "articles/third-copy.txt", "--corpus", "articles"])
+    assert done.exit_code == 1 and "third-copy.txt duplicates" in done.stdout
+    # Accepted in turn: the scan pairs it with the first copy only, and the hook, which compares it
+    # with every copy, finds each of them accepted.
+    assert CliRunner().invoke(cli, ["baseline", "articles"]).exit_code == 0
+    written = json.loads((corpus / ".dedup-baseline.json").read_text(encoding="utf-8"))
+    assert sorted(p["paths"][1] for p in written["pairs"] if p.get("identical_paths")) == [
+        "articles/glacier-copy.txt",
+        "articles/third-copy.txt",
+    ]
+    for name in ("third-copy.txt", "glacier-copy.txt"):
+        done = CliRunner().invoke(cli, ["hook", f"articles/{name}", "--corpus", "articles"])
+        assert done.exit_code == 0, done.stdout + done.stderr
+    # A copy of another text, in an accepted copy's place, is not accepted.
+    (corpus / "articles" / "third-copy.txt").write_text(
+        (corpus / "articles" / "council-week-in-review.md").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     done = CliRunner().invoke(cli, ["hook", "articles/third-copy.txt", "--corpus", "articles"])
     assert done.exit_code == 1 and "third-copy.txt duplicates" in done.stdout
 

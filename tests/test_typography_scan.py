@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from itertools import combinations
 from pathlib import Path
 
 from conftest import SHARED, needs_shared
@@ -35,7 +34,8 @@ def test_copies_differing_only_in_apostrophes_are_identical(tmp_path: Path) -> N
     report = scan([tmp_path], Settings(jobs=1))
     names = sorted(_variants())
     found = {tuple(sorted((Path(p.a).name, Path(p.b).name))): p.relation for p in report.pairs}
-    assert found == {pair: "identical" for pair in combinations(names, 2)}
+    # Copies of one text are each paired with the first of them in path order.
+    assert found == {(names[0], name): "identical" for name in names[1:]}
 
 
 def test_a_changed_word_still_keeps_a_copy_from_being_identical(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from dedup import __version__
 from dedup.models import Cluster, Comparison, Document, Explanation, Pair, Report, Span
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def pair_dict(pair: Pair, cluster: int | None = None) -> dict[str, Any]:
