@@ -26,7 +26,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from dedup.atomic import atomic_write_text
+from dedup.atomic import atomic_write_text, remove_stale_temporaries, temporary_path
 from dedup.config import Settings
 from dedup.errors import InputError
 from dedup.fingerprint import fingerprints
@@ -156,6 +156,9 @@ class Index:
                     )
             if not self.folder.is_dir():
                 raise InputError(f"cannot use index folder {self.folder}: it is not a folder")
+            # A rebuild killed midway leaves its new file (as large as the index); SQLite's own
+            # journal of the index itself is SQLite's business and is left alone.
+            remove_stale_temporaries(self.path, "new")
             try:
                 conn = self._open(self.path)
                 self._validate(conn)
@@ -206,7 +209,7 @@ class Index:
 
     def _rebuild(self) -> sqlite3.Connection:
         # Build the new file beside the old one and swap it in, so no reader sees a half-made index.
-        fresh = self.folder / f".{INDEX_FILE}.{os.getpid()}.new"
+        fresh = temporary_path(self.path, "new")
         for leftover in (fresh, Path(f"{fresh}-wal"), Path(f"{fresh}-shm")):
             leftover.unlink(missing_ok=True)
         try:
