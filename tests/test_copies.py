@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tracemalloc
 from pathlib import Path
@@ -35,3 +36,23 @@ def test_hundreds_of_copies_cost_one_pair_each(tmp_path: Path) -> None:
     assert [len(c.members) for c in report.clusters] == [251]
     # All pairs among the copies (31,125 of them, explained) took more than 1 GB here.
     assert peak < 64 * 2**20, peak
+
+
+def test_the_report_shows_copies_as_one_group(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from dedup.cli import cli
+
+    for i in range(30):
+        shutil.copy(SAMPLES / "alpine-glacier-survey.txt", tmp_path / f"copy-{i:02d}.txt")
+    shutil.copy(SAMPLES / "riverside-library-reopens.txt", tmp_path / "library.txt")
+    shutil.copy(SAMPLES / "riverside-library-reopens_edited.html", tmp_path / "library.html")
+    done = CliRunner().invoke(cli, ["scan", str(tmp_path), "--no-progress"], env={"COLUMNS": "200"})
+    assert done.exit_code == 1, done.output
+    out = done.stdout
+    assert "30 pairs (29 identical, 1 near-duplicate)" in out
+    assert re.search(r"copy-00\.txt \(\d+ words\) and 29 identical copies", out)
+    assert "has 29 copies with the same words:" in out and "and 26 more (all in the JSON)" in out
+    assert "copy-29.txt" not in out  # folded, not listed
+    assert out.count("IDENTICAL") == 1 and "NEAR-DUPLICATE" in out
+    assert len(out.splitlines()) < 30

@@ -178,22 +178,44 @@ def render_comparison(comparison: Comparison, out: Console) -> None:
         _emit(out, line)
 
 
+COPIES_SHOWN = 3
+"""Copies of one text named in a cluster before the rest are counted."""
+
+
 def render(report: Report, out: Console, explain: bool = False) -> None:
-    """Print the summary line, then each cluster with its members and its pairs."""
+    """Print the summary line, then each cluster with its members and its pairs. Copies of one
+    text (identical pairs, which a scan makes with the first copy) are shown as one group."""
     out.print(f"[bold]{escape(summary_line(report))}[/]")
     words = {d.path: d.words for d in report.documents}
+    copies: dict[str, list[str]] = {}
+    for pair in report.pairs:
+        if pair.relation == "identical" and not explain:
+            copies.setdefault(pair.a, []).append(pair.b)
+    copied = {path for group in copies.values() for path in group}
+    by_first: dict[str, list[Pair]] = {}
+    for pair in report.pairs:
+        by_first.setdefault(pair.a, []).append(pair)
     for number, cluster in enumerate(report.clusters, start=1):
         out.print()
         out.print(f"[bold]Cluster {number}[/] · {len(cluster.members)} documents")
         for member in cluster.members:
+            if member in copied:
+                continue
             mark = " [green](likely original)[/]" if member == cluster.original else ""
-            out.print(f"  • {escape(member)} [dim]({words.get(member, 0)} words)[/]{mark}")
+            more = f" [dim]and {len(copies[member])} identical copies[/]" if member in copies else ""
+            out.print(f"  • {escape(member)} [dim]({words.get(member, 0)} words)[/]{mark}{more}")
         if cluster.original:
             out.print(f"  [dim]original, a guess: {escape(cluster.reason)}[/]")
         else:
             out.print(f"  [dim]original: unknown ({escape(cluster.reason)})[/]")
-        for pair in report.pairs:
-            if pair.a in cluster.members:
+        for member in cluster.members:
+            if member in copies:
+                out.print()
+                for line in copies_lines(member, copies[member]):
+                    _emit(out, line)
+            for pair in by_first.get(member, ()):
+                if pair.relation == "identical" and not explain:
+                    continue
                 out.print()
                 for line in pair_lines(pair):
                     _emit(out, line)
@@ -203,6 +225,19 @@ def render(report: Report, out: Console, explain: bool = False) -> None:
                         _emit(out, "    " + line)
     if not report.pairs:
         out.print("No duplicates, reprints or shared passages found.")
+
+
+def copies_lines(first: str, others: Sequence[str]) -> list[str]:
+    """Rich markup lines for the copies of one text: the first copy, then the others, folded."""
+    style = _STYLE.get("identical", "bold")
+    shown = ", ".join(escape(path) for path in others[:COPIES_SHOWN])
+    rest = len(others) - COPIES_SHOWN
+    lines = [
+        f"  [{style}]IDENTICAL[/] {escape(first)}",
+        f"    has {len(others)} {'copy' if len(others) == 1 else 'copies'} with the same words: {shown}"
+        + (f" [dim]and {rest} more (all in the JSON)[/]" if rest > 0 else ""),
+    ]
+    return lines
 
 
 def warn(err: Console, message: str) -> None:
