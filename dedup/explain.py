@@ -4,6 +4,7 @@ and a one-line summary of what differs. Pure: takes the two texts, returns recor
 
 from __future__ import annotations
 
+import dataclasses
 from bisect import bisect_left
 from collections.abc import Sequence
 from pathlib import PurePosixPath
@@ -324,6 +325,15 @@ def summary(
     moved = [s for s in spans_a if s.kind == "shared" and s.moved]
     tail = f"; moved: {', '.join(s.label or 'a passage' for s in moved)}" if moved else ""
     return f"{first[0]}: {first[1]}; {second[0]}: {second[1]}{tail}"
+
+
+def renamed(explanation: Explanation, path_a: str, path_b: str, words_a: int, words_b: int) -> Explanation:
+    """The explanation of two texts, given for two other documents with the same texts: only its
+    summary names the documents."""
+    line = summary(
+        path_a, path_b, explanation.spans_a, explanation.spans_b, words_a, words_b, explanation.verdict
+    )
+    return dataclasses.replace(explanation, summary=line)
 
 
 def explain(

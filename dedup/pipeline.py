@@ -34,7 +34,7 @@ from dedup.candidates import I32, shared_bounds, stream_candidates
 from dedup.cluster import clusters
 from dedup.config import Settings
 from dedup.errors import InputError, WorkerError
-from dedup.models import Comparison, Pair, Report, Skipped
+from dedup.models import Comparison, Explanation, Pair, Report, Skipped
 from dedup.prepare import PackedBatch, Prepared, prepare_batch, prepare_packed, tokenize_batch, unpack
 from dedup.shingle import U64, Flat, HashSet, ShingleStore, flatten, sorted_unique
 from dedup.sketch import Layout, layout
@@ -326,6 +326,9 @@ def check_batch(
 
     pairs = []
     held: list[tuple[str, str, U64]] = []
+    # Copies of one text, byte for byte, have one explanation but for the names in its summary:
+    # it is worked out once a batch (a scan pairs each copy with the first).
+    copies: dict[str, Explanation] = {}
     for a, b in candidates:
         if a not in usable or b not in usable:
             continue
@@ -337,7 +340,19 @@ def check_batch(
             continue
         if explain_spans:
             tokens = (tokenized[a].tokens, tokenized[b].tokens)
-            pair = with_explanation(pair, usable, settings, boiler, tokens)
+            source = texts[a]
+            same = pair.relation == "identical" and usable[a] == usable[b] and isinstance(source, Text)
+            key = source.content_hash if same and isinstance(source, Text) else None
+            known = copies.get(key) if key is not None else None
+            if known is not None:
+                from dedup.explain import renamed
+
+                words = (len(tokens[0]), len(tokens[1]))
+                pair = dataclasses.replace(pair, explanation=renamed(known, a, b, *words))
+            else:
+                pair = with_explanation(pair, usable, settings, boiler, tokens)
+                if key is not None and pair.explanation is not None:
+                    copies[key] = pair.explanation
         pairs.append(pair)
     return Checked(pairs, warnings, held)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import SAMPLES
 
-from dedup import Settings, scan
+from dedup import Settings, compare, scan
 
 
 def test_hundreds_of_copies_cost_one_pair_each(tmp_path: Path) -> None:
@@ -36,6 +36,12 @@ def test_hundreds_of_copies_cost_one_pair_each(tmp_path: Path) -> None:
     assert [len(c.members) for c in report.clusters] == [251]
     # All pairs among the copies (31,125 of them, explained) took more than 1 GB here.
     assert peak < 64 * 2**20, peak
+    # Copies share one explanation but for the names in its summary: as if explained one by one.
+    by_pair = {(Path(p.a).name, Path(p.b).name): p for p in report.pairs}
+    for last in ("copy-001.txt", "copy-249.txt"):
+        fresh = compare(tmp_path / first, tmp_path / last, Settings(jobs=1)).pair.explanation
+        assert by_pair[(first, last)].explanation == fresh
+        assert fresh is not None and last in fresh.summary
 
 
 def test_the_report_shows_copies_as_one_group(tmp_path: Path) -> None:
