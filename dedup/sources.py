@@ -178,7 +178,7 @@ def read_text(source: Source, max_bytes: int) -> Text | Skipped:
         try:
             status = os.fstat(fd)
             if not stat.S_ISREG(status.st_mode):
-                return Skipped(source.display, "not a regular file")
+                return Skipped(source.display, "unreadable (not a regular file)")
             size = status.st_size
             if size > max_bytes:
                 return Skipped(source.display, f"too large ({size} bytes > --max-bytes {max_bytes})")
