@@ -92,9 +92,27 @@ class Settings:
             out[f.name] = list(value) if isinstance(value, tuple) else value
         return out
 
-    def effective_jobs(self) -> int:
-        """The number of worker processes to use."""
-        return self.jobs if self.jobs > 0 else max(1, os.cpu_count() or 1)
+    def effective_jobs(self, tasks: int | None = None) -> int:
+        """The number of worker processes (or threads) to use: ``jobs``, one per core when 0, but
+        never more than ``PER_CORE`` per core, nor more than ``tasks`` when the work comes in that
+        many pieces (each process costs memory and start-up, and one more than the work or the
+        machine can use only waits)."""
+        cores = usable_cores()
+        wanted = min(self.jobs, PER_CORE * cores) if self.jobs > 0 else cores
+        return max(1, min(wanted, tasks) if tasks is not None else wanted)
+
+
+PER_CORE = 2
+"""Worker processes per core at most: reading may wait on the disk, so a few more than the cores
+can help it; verifying never waits, so more than that only costs memory."""
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a container or ``taskset`` may allow fewer than the
+    machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
 _NOT_RESULTS = frozenset({"jobs", "corpus", "baseline", "index"})

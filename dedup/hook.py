@@ -99,6 +99,7 @@ def check(
         records = index.load(changed)
         pairs: dict[tuple[str, str], Pair] = {}
         documents: dict[str, Document] = {}
+        left_out: dict[str, str] = {}  # candidates the index no longer holds, and why
         for source, record in zip(changed, records, strict=True):
             if record is None:
                 continue
@@ -115,7 +116,7 @@ def check(
                 Source(index.path_of(k), display_path(os.path.relpath(index.path_of(k), cwd))) for k in keys
             ]
             # A candidate may have changed on disk since it was indexed: bring those few up to date.
-            index.refresh(others, prepare)
+            unreadable = {s.path: s.reason for s in index.refresh(others, prepare).skipped}
             mine = sketched(
                 record.document.path,
                 record.shingles,
@@ -125,7 +126,12 @@ def check(
                 record.quoted,
             )
             for other_source, other in zip(others, index.load(others), strict=True):
-                if other is None or other_source.display == record.document.path:
+                if other is None:
+                    # Deleted, or no longer readable: the refresh dropped it from the index.
+                    reason = unreadable.get(other_source.display, "deleted since it was indexed")
+                    left_out.setdefault(other_source.display, reason)
+                    continue
+                if other_source.display == record.document.path:
                     continue
                 documents[other.document.path] = other.document
                 theirs = sketched(
@@ -142,6 +148,8 @@ def check(
                 pair = measure(a, b, settings, None, common)
                 if pair.relation is not None:
                     pairs[(pair.a, pair.b)] = pair
+        for path, reason in sorted(left_out.items()):
+            warn(f"{path} is left out of the comparison: {reason}")
         accepted = load_baseline(cwd / settings.baseline)
         found = sorted(pairs.values(), key=lambda p: (p.a, p.b))
         fresh = new_pairs(

@@ -6,9 +6,14 @@ per-document work over processes. The result is the same whatever the number of 
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import gc
+import multiprocessing
+import os
 import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -32,7 +37,7 @@ from dedup.boilerplate import (
 )
 from dedup.candidates import I32, shared_bounds, stream_candidates
 from dedup.cluster import clusters
-from dedup.config import Settings
+from dedup.config import PER_CORE, Settings, usable_cores
 from dedup.errors import InputError, WorkerError
 from dedup.models import Comparison, Explanation, Pair, Report, Skipped
 from dedup.prepare import PackedBatch, Prepared, prepare_batch, prepare_packed, tokenize_batch, unpack
@@ -76,18 +81,150 @@ class Inherited:
     sources: Sequence[Source]
 
 
+_T = TypeVar("_T")
+
 _INHERITED: Inherited | None = None
 """In a worker process: what it inherited from the scan that forked it (see :func:`_start_worker`)."""
 
 
-def _start_worker(inherited: Inherited | None) -> None:
-    """What every worker process does first: note what it inherited from its parent."""
+def _start_worker(inherited: Inherited | None, parent: int | None = None) -> None:
+    """What every worker process does first: note what it inherited from its parent, and arrange
+    to end with it (``parent`` is its process id, when it is this worker's parent)."""
     global _INHERITED
     _INHERITED = inherited
     gc.enable()
     # Ctrl-C reaches the whole process group. The parent reports it once and exits 130; a worker
-    # that raised KeyboardInterrupt would print a traceback of its own, so it just stops.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    # ends quietly (see _on_interrupt). Until here a Ctrl-C was held back (see _Pool.map).
+    signal.signal(signal.SIGINT, _on_interrupt)
+    if _MASKS:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    _end_with_parent(parent)
+
+
+_STOPPING = False
+"""In a worker: Ctrl-C came; the next task it is given ends it."""
+_BUSY = False
+"""In a worker: a task of :func:`_run_task` is under way."""
+
+
+def _on_interrupt(signum: int, frame: object) -> None:
+    """A worker's Ctrl-C. Dying wherever the signal finds it, as its default does, may cut off a
+    result half sent: the pool's thread in the parent then waits for the rest of it forever (a
+    scan interrupted while reading hung so). So a worker ends at once only in a task, when it
+    sends nothing; between tasks it finishes sending, and ends when it is given the next one (or
+    when the pool ends). An exception instead would be printed, not raised, when the signal comes
+    in a ``__del__``."""
+    global _STOPPING
+    _STOPPING = True
+    if _BUSY:
+        os._exit(1)
+
+
+def _run_task(fn: Callable[..., _T], *args: object) -> _T:
+    """Run one task in a worker, where Ctrl-C can end it (:func:`_on_interrupt`)."""
+    global _BUSY
+    if _STOPPING:
+        os._exit(1)
+    _BUSY = True
+    try:
+        return fn(*args)
+    finally:
+        _BUSY = False
+
+
+_PR_SET_PDEATHSIG = 1
+_WATCH_SECONDS = 0.5
+
+
+def _end_with_parent(parent: int | None) -> None:
+    """End this worker when its parent process ends, however it ends: a worker waits for its next
+    task on a pipe that its fellow workers also hold open, so a parent killed with SIGKILL left
+    them waiting for good."""
+    if sys.platform == "linux":
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            # The kernel kills this process when the thread that forked it ends (the pool starts
+            # its workers from the thread that first gives it work, which outlives the pool).
+            told = libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            told = False
+        if told:
+            # A parent that died before that call sends nothing: this worker is an orphan already.
+            if parent is not None and os.getppid() != parent:
+                os._exit(1)
+            return
+    watched = os.getppid() if parent is None else parent
+    threading.Thread(target=_watch_parent, args=(watched,), name="dedup-parent", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    """Where the kernel cannot be asked to: look now and then whether this process was orphaned."""
+    while os.getppid() == parent:
+        time.sleep(_WATCH_SECONDS)
+    os._exit(1)
+
+
+_MASKS = hasattr(signal, "pthread_sigmask")
+
+
+class _Pool(ProcessPoolExecutor):
+    """A process pool whose tasks are cancelled by its own management thread only, and whose
+    workers end with the parent and stop quietly on Ctrl-C (:func:`_start_worker`).
+
+    ``Executor.map`` cancels the futures it has not yet returned when its caller stops early, as
+    on Ctrl-C: a future cancelled while the pool's thread marked it failed (Ctrl-C had killed the
+    workers) raised ``InvalidStateError: CANCELLED`` in that thread, which printed a traceback.
+    Here the results are awaited without cancelling, and leaving the pool on an exception cancels
+    the tasks not yet started (the pool's thread does that) and waits for those under way, which
+    Ctrl-C stops at once.
+    """
+
+    def __init__(self, workers: int, inherited: Inherited | None) -> None:
+        # A fork server's workers are its children, not this process's.
+        parent = os.getpid() if multiprocessing.get_start_method() != "forkserver" else None
+        super().__init__(max_workers=workers, initializer=_start_worker, initargs=(inherited, parent))
+
+    def map(
+        self,
+        fn: Callable[..., _T],
+        *iterables: Iterable[object],
+        timeout: float | None = None,
+        chunksize: int = 1,
+    ) -> Iterator[_T]:
+        """Like ``Executor.map`` (every task is submitted before this returns), one task per call."""
+        # The first call starts the workers. They inherit the parent's handling of Ctrl-C, which
+        # raises KeyboardInterrupt, with a traceback, in whatever they are doing until they set
+        # up their own: they are started with Ctrl-C held back, and take it once ready.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if _MASKS else None
+        try:
+            futures = [self.submit(_run_task, fn, *args) for args in zip(*iterables, strict=False)]
+        finally:
+            if held is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        futures.reverse()
+
+        def results() -> Iterator[_T]:
+            while futures:
+                # Popped, so that a result is let go once the caller has it.
+                yield futures.pop().result(timeout)
+
+        return results()
+
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> bool | None:
+        self.shutdown(wait=True, cancel_futures=exc_type is not None)
+        return None
+
+
+def _workers(settings: Settings, tasks: int, warn: Callable[[str], None]) -> int:
+    """How many worker processes to start for work that comes in at most ``tasks`` pieces, saying
+    so in one warning when that is fewer than ``settings.jobs`` asked for."""
+    workers = settings.effective_jobs(tasks)
+    if 1 < workers < settings.jobs:
+        cores = usable_cores()
+        by_cores = workers == PER_CORE * cores and workers < tasks
+        why = f"at most {PER_CORE} per core on {cores} cores" if by_cores else f"{tasks} batches of work"
+        warn(f"jobs: using {workers} worker processes, not {settings.jobs} ({why})")
+    return workers
 
 
 def _prepare_inherited(start: int, end: int, shingle_size: int, max_bytes: int) -> PackedBatch:
@@ -564,18 +701,18 @@ def scan(
     passed_over: list[Skipped] = []
     sources = discover([str(p) for p in paths], settings, cwd, passed_over)
     clock = _lap(timings, "discover", started)
-    jobs = settings.effective_jobs()
+    n = len(sources)
+    pooled = settings.effective_jobs() > 1 and n > BATCH
+    # The batches of files to read, and (at most: the candidates are not known yet) of every two
+    # documents to verify.
+    tasks = (n + BATCH - 1) // BATCH + (n * (n - 1) // 2 + CHECK_BATCH - 1) // CHECK_BATCH
+    jobs = _workers(settings, tasks, warn) if pooled else 1
 
     def run(index: Index | None) -> Report:
-        pooled = jobs > 1 and len(sources) > BATCH
         # Made before the workers are forked, so that they share it.
         arena = Arena.create() if pooled and index is None else None
         inherited = Inherited(arena, sources) if arena is not None else None
-        with (
-            ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(inherited,))
-            if pooled
-            else _inline() as pool
-        ):
+        with _Pool(jobs, inherited) if pooled else _inline() as pool:
             return _scan(
                 sources,
                 settings,
@@ -845,12 +982,9 @@ def build_index(
     sources = discover([str(p) for p in paths], settings, cwd, passed_over)
 
     def run(index: Index) -> tuple[RefreshStats, int]:
-        jobs = settings.effective_jobs()
-        with (
-            ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(None,))
-            if jobs > 1 and len(sources) > BATCH
-            else _inline() as pool
-        ):
+        pooled = settings.effective_jobs() > 1 and len(sources) > BATCH
+        jobs = _workers(settings, (len(sources) + BATCH - 1) // BATCH, warn) if pooled else 1
+        with _Pool(jobs, None) if pooled else _inline() as pool:
             stats = index.refresh(
                 sources,
                 lambda todo: prepare_all(todo, settings, None, pool),
