@@ -263,7 +263,7 @@ def slow(*args, **kwargs):
     time.sleep(60)
 
 dedup.pipeline.prepare_packed = slow
-sys.argv = ["dedup", "scan", sys.argv[1], "--jobs", "4", "--no-progress"]
+sys.argv = ["dedup", "scan", sys.argv[1], "--jobs", "2", "--no-progress"]
 main()
 """
 

@@ -154,9 +154,14 @@ def test_as_dict_is_json_ready_and_leaves_out_jobs() -> None:
     assert Settings(jobs=1).as_dict() == Settings(jobs=8).as_dict()
 
 
-def test_effective_jobs() -> None:
+def test_effective_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dedup.config
+
+    monkeypatch.setattr(dedup.config, "usable_cores", lambda: 2)
     assert Settings(jobs=3).effective_jobs() == 3
-    assert Settings(jobs=0).effective_jobs() >= 1
+    assert Settings(jobs=0).effective_jobs() == 2
+    assert Settings(jobs=64).effective_jobs() == 4  # at most two per core
+    assert Settings(jobs=3).effective_jobs(tasks=2) == 2  # no more than the pieces of work
 
 
 # datasketch's MinHashLSH refuses parameters that leave fewer than 2 bands. These once passed
