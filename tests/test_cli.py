@@ -287,7 +287,7 @@ def test_ctrl_c_is_one_line_and_exit_code_130(tmp_path: Path) -> None:
         start_new_session=True,
     )
     try:
-        time.sleep(3)  # the workers are started: two asleep in their first task, two idle
+        time.sleep(3)  # the workers are started, asleep in their first task
         os.killpg(proc.pid, signal.SIGINT)
         out, err = proc.communicate(timeout=30)
     finally:
