@@ -76,6 +76,8 @@ def prepare_texts(texts: Sequence[Text | Skipped], shingle_size: int) -> list[Pr
     bulk = dict(zip((id(t) for t in ascii_texts), found, strict=True))
     no_attribution = {id(t) for t, may in zip(ascii_texts, may_attribute.tolist(), strict=True) if not may}
     hashed: list[tuple[Text, U64, npt.NDArray[np.bool_] | None] | Skipped] = []
+    # Copies of one text in a batch are tokenised once (the regex tokenizer's path is the slow one).
+    done: dict[str, tuple[U64, npt.NDArray[np.bool_] | None]] = {}
     for text in texts:
         if isinstance(text, Skipped):
             hashed.append(text)
@@ -85,9 +87,12 @@ def prepare_texts(texts: Sequence[Text | Skipped], shingle_size: int) -> list[Pr
             hashes, flags = bulk[id(text)]
             if not flags.any():
                 flags = None
+        elif text.text in done:
+            hashes, flags = done[text.text]
         else:
             hashes = word_hashes(words(text.text))
             flags = quoted_words(text.text)
+            done[text.text] = (hashes, flags)
         hashed.append(Skipped(text.source.display, "no words") if not len(hashes) else (text, hashes, flags))
     usable = [h for h in hashed if not isinstance(h, Skipped)]
     shingled = iter(batch_shingle_hashes([h[1] for h in usable], shingle_size))
@@ -129,9 +134,12 @@ def tokenize_batch(texts: Sequence[str], shingle_size: int) -> list[Tokenized]:
         ascii_at, ascii_word_spans([texts[i] for i in ascii_at]), strict=True
     ):
         found[i] = (TokenList.from_ascii(texts[i], starts, ends, hashes), inside if inside.any() else None)
+    first: dict[str, int] = {}
     for i, text in enumerate(texts):
         if i not in found:
-            found[i] = (TokenList(text), quoted_words(text))
+            # Copies of one text share their tokens (they are read, never changed).
+            at = first.setdefault(text, i)
+            found[i] = found[at] if at != i else (TokenList(text), quoted_words(text))
     pieces = [found[i] for i in range(len(texts))]
     shingled = batch_shingle_hashes([tokens.hashes for tokens, _ in pieces], shingle_size)
     for (tokens, _), shingles in zip(pieces, shingled, strict=True):
