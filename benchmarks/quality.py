@@ -75,7 +75,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # at benchmarks/ and `import dedup` would find whatever checkout the venv has installed.
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from dedup import Settings, __version__, compare, scan  # noqa: E402
+from dedup import Settings, __version__, compare, every_pair, scan  # noqa: E402
 from dedup.models import Report  # noqa: E402
 from dedup.sources import decode  # noqa: E402
 from dedup.tokens import words  # noqa: E402
@@ -811,10 +811,11 @@ def run_dedup(folder: Path, settings: Settings) -> tuple[Report, float]:
 
 
 def dedup_pairs(report: Report) -> dict[tuple[str, str], str]:
+    """Every pair the report stands for (copies of one text expanded: ``dedup.every_pair``)."""
     out = {}
-    for pair in report.pairs:
-        key = tuple(sorted((name(pair.a), name(pair.b))))
-        out[key] = str(pair.relation)
+    for a, b, relation in every_pair(report.pairs):
+        key = tuple(sorted((name(a), name(b))))
+        out[key] = str(relation)
     return out  # type: ignore[return-value]
 
 

@@ -18,10 +18,12 @@ __all__ = [
     "Cluster",
     "Document",
     "Skipped",
+    "every_pair",
     "__version__",
 ]
 
 if TYPE_CHECKING:
+    from dedup.cluster import every_pair
     from dedup.config import Settings
     from dedup.models import Cluster, Comparison, Document, Pair, Report, Skipped
     from dedup.pipeline import compare, scan
@@ -36,6 +38,7 @@ _LAZY = {
     "Cluster": "dedup.models",
     "Document": "dedup.models",
     "Skipped": "dedup.models",
+    "every_pair": "dedup.cluster",
 }
 
 

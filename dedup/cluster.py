@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
-from dedup.models import Cluster, Pair
+from dedup.models import Cluster, Pair, Relation
 
 
 def clusters(pairs: Sequence[Pair], attributions: Mapping[str, str | None]) -> tuple[Cluster, ...]:
@@ -43,3 +43,24 @@ def guess_original(members: Sequence[str], attributions: Mapping[str, str | None
     # Containment alone cannot tell a source from a copy: a reprint that adds text contains its
     # source, but a truncated copy is contained in its source. So without attribution, say so.
     return None, "no attribution line tells the copies apart"
+
+
+def every_pair(pairs: Sequence[Pair]) -> Iterator[tuple[str, str, Relation]]:
+    """Every pair a scan's ``pairs`` stand for, one at a time, as ``(a, b, relation)`` with ``a``
+    before ``b``: a scan pairs each copy of a text (an ``identical`` pair) with the first copy
+    only, and lets the first copy stand for all in its other pairs; here every two copies are a
+    pair, and every copy is in each pair of its first copy. Nothing is held but the copies."""
+    copies: dict[str, list[str]] = {}
+    for pair in pairs:
+        if pair.relation == "identical":
+            copies.setdefault(pair.a, [pair.a]).append(pair.b)
+    for group in copies.values():
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                yield (a, b, "identical") if a < b else (b, a, "identical")
+    for pair in pairs:
+        if pair.relation == "identical" or pair.relation is None:
+            continue
+        for a in copies.get(pair.a, [pair.a]):
+            for b in copies.get(pair.b, [pair.b]):
+                yield (a, b, pair.relation) if a < b else (b, a, pair.relation)

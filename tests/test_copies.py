@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import SAMPLES
 
-from dedup import Settings, compare, scan
+from dedup import Settings, compare, every_pair, scan
 
 
 def test_hundreds_of_copies_cost_one_pair_each(tmp_path: Path) -> None:
@@ -36,6 +36,12 @@ def test_hundreds_of_copies_cost_one_pair_each(tmp_path: Path) -> None:
     assert [len(c.members) for c in report.clusters] == [251]
     # All pairs among the copies (31,125 of them, explained) took more than 1 GB here.
     assert peak < 64 * 2**20, peak
+    # Every pair the report stands for, on request, one at a time.
+    every = list(every_pair(report.pairs))
+    assert len(every) == 250 * 249 // 2 + 250
+    contained = {(Path(a).name, Path(b).name) for a, b, r in every if r == "contained"}
+    assert contained == {(f"copy-{i:03d}.txt", "reprint.txt") for i in range(250)}
+    assert all(a < b for a, b, _ in every) and len(set(every)) == len(every)
     # Copies share one explanation but for the names in its summary: as if explained one by one.
     by_pair = {(Path(p.a).name, Path(p.b).name): p for p in report.pairs}
     for last in ("copy-001.txt", "copy-249.txt"):
