@@ -5,20 +5,47 @@ Only this module imports click. Every way a command can end maps to its exit cod
 130 Ctrl-C, 141 the reader of the output left.
 """
 
+# ruff: noqa: E402  (the imports follow the hook that covers them)
 from __future__ import annotations
+
+import os
+import sys
+from types import TracebackType
+
+
+def _interrupted_while_loading(
+    kind: type[BaseException], value: BaseException, traceback: TracebackType | None
+) -> None:
+    """``sys.excepthook`` while this module loads: Ctrl-C while the command starts (its imports
+    and definitions take 30 ms, click most of it) gives the line and exit code of any other
+    moment. Self-contained, since it may run before anything below is defined."""
+    if issubclass(kind, KeyboardInterrupt):
+        if sys.stderr is not None:
+            try:
+                sys.stderr.write("Interrupted.\n")
+                sys.stderr.flush()
+            except Exception:
+                pass
+        os._exit(130)  # EXIT_INTERRUPTED, which may not be loaded yet
+    sys.__excepthook__(kind, value, traceback)
+
+
+_SYSTEM_EXCEPTHOOK = sys.excepthook
+sys.excepthook = _interrupted_while_loading  # put back at the end of this module
 
 import errno
 import gc
 import io
-import os
 import signal
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from pathlib import Path
-from types import FrameType, TracebackType
+from types import FrameType
 from typing import Any, TextIO, TypeVar, cast
 
+import click
+
+from dedup import __version__
 from dedup.errors import (
     EXIT_BROKEN_PIPE,
     EXIT_CLEAN,
@@ -45,6 +72,7 @@ class _Interrupt:
     grace = 3.0
     seen = False
     said = False
+    pid = 0
 
     @classmethod
     def say(cls) -> None:
@@ -55,11 +83,22 @@ class _Interrupt:
     @classmethod
     def leave(cls) -> None:
         cls.say()
+        # Leaving before a pool has shut down (a second Ctrl-C, or one that hangs) must not leave
+        # its workers behind, idle forever on a queue no one writes to.
+        processes = sys.modules.get("multiprocessing")
+        if processes is not None:
+            with suppress(Exception):
+                for child in processes.active_children():
+                    child.kill()
         os._exit(EXIT_INTERRUPTED)
 
     @classmethod
     def handle(cls, signum: int, frame: FrameType | None) -> None:
         """The SIGINT handler of the command."""
+        if os.getpid() != cls.pid:
+            # A worker forked before it set its own handler: it stops as its own would have it
+            # stop, silently; the command says what happened.
+            os._exit(EXIT_INTERRUPTED)
         if cls.seen:
             cls.leave()
         cls.seen = True
@@ -74,23 +113,6 @@ class _Interrupt:
         timer.start()
         raise KeyboardInterrupt
 
-
-def _interrupted_while_loading(
-    kind: type[BaseException], value: BaseException, traceback: TracebackType | None
-) -> None:
-    """``sys.excepthook`` while this module loads: Ctrl-C while the command starts (click alone
-    takes 20 ms to import) gives the same line and exit code as at any other moment."""
-    if issubclass(kind, KeyboardInterrupt):
-        _Interrupt.leave()
-    sys.__excepthook__(kind, value, traceback)
-
-
-_SYSTEM_EXCEPTHOOK = sys.excepthook
-sys.excepthook = _interrupted_while_loading  # put back at the end of this module
-
-import click  # noqa: E402  (after the hook above, which covers its import)
-
-from dedup import __version__  # noqa: E402
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -645,6 +667,7 @@ def main() -> None:
     gc.disable()
     code = EXIT_CLEAN
     try:
+        _Interrupt.pid = os.getpid()
         signal.signal(signal.SIGINT, _Interrupt.handle)
         _steady_streams()
         cli.main(prog_name="dedup")
