@@ -107,6 +107,10 @@ class _Interrupt:
         # A thread that fails after Ctrl-C fails because of it (the pool's manager finding its
         # futures cancelled, say): the interrupt is the news, not the thread's traceback.
         threading.excepthook = lambda args: None
+        # Python ignores an exception raised where it cannot propagate (an at-fork callback, as
+        # the pool forks a worker) and prints it: the interrupt is said once, and the timer
+        # below ends the command all the same.
+        sys.unraisablehook = lambda unraisable: None
         # The clean-up must not keep the user waiting (a pool may hang in its shutdown).
         timer = threading.Timer(cls.grace, cls.leave)
         timer.daemon = True
