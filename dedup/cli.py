@@ -396,6 +396,7 @@ def scan(
         click.echo("timings: " + json.dumps({**stages, "total": round(report.seconds, 4)}), err=True)
     if not report.documents:
         warn("no documents to compare under " + " ".join(paths))
+    _still_wanted()
     if as_json:
         from dedup.render.json import chunks
 
@@ -432,6 +433,7 @@ def compare(file_a: str, file_b: str, as_json: bool, config_path: Path | None, *
     _given(file_a, file_b)
     settings = load_settings(config_path, overrides)
     result = run_compare(file_a, file_b, settings)
+    _still_wanted()
     if as_json:
         from dedup.render.json import chunks
 
@@ -439,6 +441,13 @@ def compare(file_a: str, file_b: str, as_json: bool, config_path: Path | None, *
     else:
         terminal.render_comparison(result, terminal.console())
     sys.exit(result.return_code)
+
+
+def _still_wanted() -> None:
+    """Raise KeyboardInterrupt when Ctrl-C came but Python could not raise it where it came (in
+    an at-fork callback): a command interrupted shows no result."""
+    if _Interrupt.seen:
+        raise KeyboardInterrupt
 
 
 def _given(*paths: str) -> None:
@@ -571,6 +580,7 @@ def hook(files: tuple[str, ...], corpus: tuple[str, ...], config_path: Path | No
     result = check(files, settings, corpus=corpus, warn=lambda message: terminal.warn(err, message))
     for skipped in result.skipped:
         terminal.warn(err, f"skipped {skipped.path}: {skipped.reason}")
+    _still_wanted()
     terminal.render_findings(
         result, settings.baseline, corpus or settings.corpus, terminal.console(), name_baseline=named_baseline
     )
