@@ -1,23 +1,122 @@
 """The ``dedup`` command: parse options, load config, call the library, render, exit.
 
-Only this module imports click. Library errors become one-line messages with exit code 2.
+Only this module imports click. Every way a command can end maps to its exit code here, in
+:func:`_failure` and :func:`main`: 0 no pairs, 1 pairs found, 2 usage, input or output error,
+130 Ctrl-C, 141 the reader of the output left.
 """
 
+# ruff: noqa: E402  (the imports follow the hook that covers them)
 from __future__ import annotations
 
-import gc
 import os
 import sys
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext, suppress
+from types import TracebackType
+
+
+def _interrupted_while_loading(
+    kind: type[BaseException], value: BaseException, traceback: TracebackType | None
+) -> None:
+    """``sys.excepthook`` while this module loads: Ctrl-C while the command starts (its imports
+    and definitions take 30 ms, click most of it) gives the line and exit code of any other
+    moment. Self-contained, since it may run before anything below is defined."""
+    if issubclass(kind, KeyboardInterrupt):
+        if sys.stderr is not None:
+            try:
+                sys.stderr.write("Interrupted.\n")
+                sys.stderr.flush()
+            except Exception:
+                pass
+        os._exit(130)  # EXIT_INTERRUPTED, which may not be loaded yet
+    sys.__excepthook__(kind, value, traceback)
+
+
+_SYSTEM_EXCEPTHOOK = sys.excepthook
+sys.excepthook = _interrupted_while_loading  # put back at the end of this module
+
+import errno
+import gc
+import io
+import signal
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from pathlib import Path
-from typing import Any, TypeVar
+from types import FrameType
+from typing import Any, TextIO, TypeVar, cast
 
 import click
 
 from dedup import __version__
-from dedup.errors import EXIT_INTERRUPTED, EXIT_USAGE, DedupError
+from dedup.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_CLEAN,
+    EXIT_DUPLICATES,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    DedupError,
+)
 from dedup.errors import InputError as InputError_
+
+
+def _say(line: str) -> None:
+    """One line on stderr, if stderr can take it: a message is never worth a traceback."""
+    with suppress(Exception):
+        if sys.stderr is not None:
+            sys.stderr.write(line + "\n")
+            sys.stderr.flush()
+
+
+class _Interrupt:
+    """Ctrl-C, seen by :func:`main`: the first one stops the command, which cleans up; a second
+    one, or a clean-up longer than ``grace`` seconds, leaves at once. ``Interrupted.`` is said once."""
+
+    grace = 3.0
+    seen = False
+    said = False
+    pid = 0
+
+    @classmethod
+    def say(cls) -> None:
+        if not cls.said:
+            cls.said = True
+            _say("Interrupted.")
+
+    @classmethod
+    def leave(cls) -> None:
+        cls.say()
+        # Leaving before a pool has shut down (a second Ctrl-C, or one that hangs) must not leave
+        # its workers behind, idle forever on a queue no one writes to.
+        processes = sys.modules.get("multiprocessing")
+        if processes is not None:
+            with suppress(Exception):
+                for child in processes.active_children():
+                    child.kill()
+        os._exit(EXIT_INTERRUPTED)
+
+    @classmethod
+    def handle(cls, signum: int, frame: FrameType | None) -> None:
+        """The SIGINT handler of the command."""
+        if os.getpid() != cls.pid:
+            # A worker forked before it set its own handler: it stops as its own would have it
+            # stop, silently; the command says what happened.
+            os._exit(EXIT_INTERRUPTED)
+        if cls.seen:
+            cls.leave()
+        cls.seen = True
+        import threading
+
+        # A thread that fails after Ctrl-C fails because of it (the pool's manager finding its
+        # futures cancelled, say): the interrupt is the news, not the thread's traceback.
+        threading.excepthook = lambda args: None
+        # Python ignores an exception raised where it cannot propagate (an at-fork callback, as
+        # the pool forks a worker) and prints it: the interrupt is said once, and the timer
+        # below ends the command all the same.
+        sys.unraisablehook = lambda unraisable: None
+        # The clean-up must not keep the user waiting (a pool may hang in its shutdown).
+        timer = threading.Timer(cls.grace, cls.leave)
+        timer.daemon = True
+        timer.start()
+        raise KeyboardInterrupt
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -148,31 +247,53 @@ class InputFailure(click.ClickException):
     exit_code = EXIT_USAGE
 
 
+def _failure(exc: BaseException) -> click.ClickException | click.exceptions.Exit:
+    """What an exception that stops a command becomes: its one line and exit code."""
+    if isinstance(exc, KeyboardInterrupt) or _Interrupt.seen:
+        # After Ctrl-C whatever fails (a pool shutting down mid-task, say) fails because of it.
+        _Interrupt.say()
+        return click.exceptions.Exit(EXIT_INTERRUPTED)
+    if isinstance(exc, DedupError):
+        return InputFailure(str(exc))
+    if isinstance(exc, BrokenPipeError):
+        return click.exceptions.Exit(EXIT_BROKEN_PIPE)  # the reader left: nobody to tell
+    if isinstance(exc, OSError):
+        # The output could not be written (a full disk, say): exit 1 would read as "pairs found".
+        where = f"{exc.filename}: " if exc.filename else ""
+        return InputFailure(f"{where}{exc.strerror or exc}")
+    return InputFailure(f"unexpected {type(exc).__name__}: {exc} (a bug in dedup; DEDUP_DEBUG=1 shows where)")
+
+
+@contextmanager
+def _one_line_errors() -> Iterator[None]:
+    """Library errors, Ctrl-C and failed writes as :func:`_failure` maps them; click's own exits
+    pass (unless Ctrl-C came first)."""
+    try:
+        yield
+    except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort) as exc:
+        if _Interrupt.seen:
+            raise _failure(exc) from None
+        raise
+    except (Exception, KeyboardInterrupt) as exc:
+        expected = (DedupError, OSError, KeyboardInterrupt)
+        if os.environ.get("DEDUP_DEBUG") and not isinstance(exc, expected) and not _Interrupt.seen:
+            raise
+        raise _failure(exc) from exc
+
+
 class DedupGroup(click.Group):
-    """Maps the library's errors to click's one-line error and exit code, in one place."""
+    """Maps the library's errors to click's one-line error and exit code, in one place, while the
+    options are read (``--help`` into a closed pipe, Ctrl-C) and while a command runs."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        with _one_line_errors():
+            return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
+        with _one_line_errors():
             return super().invoke(ctx)
-        except DedupError as exc:
-            raise InputFailure(str(exc)) from exc
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
-            raise
-        except BrokenPipeError:
-            raise  # the reader left: nothing more to say to it (see main)
-        except OSError as exc:
-            # The output could not be written (a full disk, say): exit 1 would read as "pairs found".
-            where = f"{exc.filename}: " if exc.filename else ""
-            raise InputFailure(f"{where}{exc.strerror or exc}") from exc
-        except Exception as exc:
-            if os.environ.get("DEDUP_DEBUG"):
-                raise
-            raise InputFailure(
-                f"unexpected {type(exc).__name__}: {exc} (a bug in dedup; DEDUP_DEBUG=1 shows where)"
-            ) from exc
 
 
 @click.group(
@@ -183,7 +304,8 @@ class DedupGroup(click.Group):
 def cli() -> None:
     """Find near-duplicate and reprinted documents in folders of text, and explain every match.
 
-    Exit codes: 0 nothing found, 1 pairs found, 2 usage or input error.
+    Exit codes: 0 nothing found, 1 pairs found, 2 usage, input or output error, 130 Ctrl-C,
+    141 the reader of the output left.
     """
 
 
@@ -250,6 +372,7 @@ def scan(
     """
     from dedup.pipeline import scan as run_scan
 
+    _given(*paths)
     with_baseline = overrides.get("baseline") is not None
     settings = load_settings(config_path, overrides)
     warn = _Warnings()
@@ -273,11 +396,11 @@ def scan(
         click.echo("timings: " + json.dumps({**stages, "total": round(report.seconds, 4)}), err=True)
     if not report.documents:
         warn("no documents to compare under " + " ".join(paths))
+    _still_wanted()
     if as_json:
         from dedup.render.json import chunks
 
-        for chunk in chunks(report):
-            click.echo(chunk, nl=False)
+        _write_json(chunks(report))
     else:
         from dedup.render import terminal
 
@@ -307,15 +430,30 @@ def compare(file_a: str, file_b: str, as_json: bool, config_path: Path | None, *
     from dedup.pipeline import compare as run_compare
     from dedup.render import terminal
 
+    _given(file_a, file_b)
     settings = load_settings(config_path, overrides)
     result = run_compare(file_a, file_b, settings)
+    _still_wanted()
     if as_json:
-        from dedup.render.json import dumps
+        from dedup.render.json import chunks
 
-        click.echo(dumps(result), nl=False)
+        _write_json(chunks(result))
     else:
         terminal.render_comparison(result, terminal.console())
     sys.exit(result.return_code)
+
+
+def _still_wanted() -> None:
+    """Raise KeyboardInterrupt when Ctrl-C came but Python could not raise it where it came (in
+    an at-fork callback): a command interrupted shows no result."""
+    if _Interrupt.seen:
+        raise KeyboardInterrupt
+
+
+def _given(*paths: str) -> None:
+    """An InputError for an empty path, which would otherwise name the current folder."""
+    if "" in paths:
+        raise InputError_("an empty path names no file or folder (use '.' for the current folder)")
 
 
 def _without_accepted(report: Any, settings: Any) -> Any:
@@ -355,6 +493,7 @@ def index(paths: tuple[str, ...], config_path: Path | None, **overrides: Any) ->
     from dedup.pipeline import build_index
     from dedup.render import terminal
 
+    _given(*paths)
     settings = load_settings(config_path, overrides)
     err = terminal.console(stderr=True)
     started = time.perf_counter()
@@ -389,6 +528,7 @@ def baseline(paths: tuple[str, ...], config_path: Path | None, **overrides: Any)
     from dedup.pipeline import scan as run_scan
     from dedup.render import terminal
 
+    _given(*paths)
     settings = load_settings(config_path, overrides)
     err = terminal.console(stderr=True)
     report = run_scan(
@@ -411,6 +551,11 @@ def baseline(paths: tuple[str, ...], config_path: Path | None, **overrides: Any)
     metavar="DIR",
     help="Folder of the corpus to compare with (repeatable). [default: corpus in [tool.dedup]]",
 )
+@click.option(
+    "--baseline",
+    metavar="FILE",
+    help="File of accepted pairs; an absent file accepts none. [default: .dedup-baseline.json]",
+)
 @settings_options
 def hook(files: tuple[str, ...], corpus: tuple[str, ...], config_path: Path | None, **overrides: Any) -> None:
     """Pre-commit check: fail when a changed FILE duplicates a document of the corpus.
@@ -423,17 +568,109 @@ def hook(files: tuple[str, ...], corpus: tuple[str, ...], config_path: Path | No
 
     \b
         dedup hook articles/new-story.txt --corpus articles
+        dedup hook articles/new-story.txt --corpus articles --baseline accepted.json
     """
     from dedup.hook import check
     from dedup.render import terminal
 
+    _given(*files, *corpus)
+    named_baseline = overrides.get("baseline") is not None
     settings = load_settings(config_path, overrides)
     err = terminal.console(stderr=True)
     result = check(files, settings, corpus=corpus, warn=lambda message: terminal.warn(err, message))
     for skipped in result.skipped:
         terminal.warn(err, f"skipped {skipped.path}: {skipped.reason}")
-    terminal.render_findings(result, settings.baseline, corpus or settings.corpus, terminal.console())
+    _still_wanted()
+    terminal.render_findings(
+        result, settings.baseline, corpus or settings.corpus, terminal.console(), name_baseline=named_baseline
+    )
     sys.exit(result.return_code)
+
+
+class _Unwritable(io.TextIOBase):
+    """Standard output that was closed before the command started: writing to it is an error,
+    so that a report that cannot be shown is exit code 2, not 0 or 1."""
+
+    encoding = "utf-8"
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "cannot write the output: standard output is closed")
+
+
+class _Forgiving(io.TextIOBase):
+    """Standard error as a command sees it: a warning or message that cannot be written (stderr
+    closed, a full disk, a reader gone) is dropped, never turned into a failure of the command.
+    It has no ``buffer``, so that click writes through it too."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        super().__init__()
+        self._stream = stream
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._stream, "encoding", None) or "utf-8"
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return getattr(self._stream, "errors", None)
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        with suppress(Exception):
+            return self._stream is not None and self._stream.isatty()
+        return False
+
+    def fileno(self) -> int:
+        if self._stream is None:
+            raise io.UnsupportedOperation("standard error is closed")
+        return self._stream.fileno()
+
+    def write(self, text: str) -> int:
+        if self._stream is not None:
+            with suppress(OSError, ValueError):
+                self._stream.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        if self._stream is not None:
+            with suppress(OSError, ValueError):
+                self._stream.flush()
+
+
+def _steady_streams() -> None:
+    """Standard streams a command can rely on: closed ones stand in for, stderr forgiving, and
+    text the terminal's encoding lacks written as escapes (``\\xb7``) instead of failing."""
+    for fd, stream in enumerate((sys.stdin, sys.stdout, sys.stderr)):
+        if stream is None:
+            # Hold the closed descriptor on /dev/null, or the next file opened (the index, a
+            # worker's pipe) would take it, and whatever writes to fd 1 or 2 would write into that.
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+    if sys.stdout is None:
+        sys.stdout = cast(TextIO, _Unwritable())
+    sys.stderr = cast(TextIO, _Forgiving(sys.stderr))
+
+
+def _write_json(pieces: Iterable[str]) -> None:
+    """JSON text on stdout; what its encoding lacks becomes ``\\uXXXX``, so it stays valid JSON."""
+    from dedup.render.json import ESCAPE_ERRORS
+
+    out = sys.stdout
+    if isinstance(out, io.TextIOWrapper):
+        out.reconfigure(errors=ESCAPE_ERRORS)
+    for piece in pieces:
+        out.write(piece)
+    out.flush()
 
 
 def main() -> None:
@@ -442,15 +679,26 @@ def main() -> None:
     # cyclic collector could only walk its millions of records for nothing: once the scan hands
     # them back, the first collection took 0.1 s at 100,000 documents (2 runs), before the output.
     gc.disable()
+    code = EXIT_CLEAN
     try:
+        _Interrupt.pid = os.getpid()
+        signal.signal(signal.SIGINT, _Interrupt.handle)
+        _steady_streams()
         cli.main(prog_name="dedup")
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        _leave(EXIT_INTERRUPTED)
     except SystemExit as done:
-        if done.code is not None and not isinstance(done.code, int):
-            raise
-        _leave(done.code or 0)
+        if isinstance(done.code, int) or done.code is None:
+            code = done.code or EXIT_CLEAN
+        else:
+            _say(f"Error: {done.code}")
+            code = EXIT_USAGE
+    except KeyboardInterrupt:
+        code = EXIT_INTERRUPTED
+    except Exception as exc:  # click's own handling failed: still one line, never exit 1
+        _say(f"Error: unexpected {type(exc).__name__}: {exc}")
+        code = EXIT_USAGE
+    if _Interrupt.seen or code == EXIT_INTERRUPTED:
+        _Interrupt.leave()
+    _leave(code)
 
 
 def _leave(code: int) -> None:
@@ -458,16 +706,24 @@ def _leave(code: int) -> None:
     only frees a large scan's records one by one (from the end of the command to the end of the
     process, at 10,000 and 100,000 documents: about 0.05 and 0.07 s with the teardown, 0.03 and
     0.04 s without, over 4 and 2 runs). Nothing the tool writes is left to the teardown: files
-    are written and renamed into place, and the index closed, before this."""
+    are written and renamed into place, and the index closed, before this.
+
+    A result that does not reach its reader is not a result: 141 when the reader left, 2 when
+    the output cannot be written."""
+    delivered = code in (EXIT_CLEAN, EXIT_DUPLICATES)
     try:
         sys.stdout.flush()
-    except (BrokenPipeError, ValueError):
-        pass  # the reader left, or the stream is closed: nothing more can reach it
-    except OSError as exc:
-        if code != EXIT_USAGE:  # else the failure was reported already, when a write first failed
-            with suppress(OSError, ValueError):
-                click.echo(f"Error: {exc.strerror or exc}", err=True)
+    except BrokenPipeError:
+        if delivered:
+            code = EXIT_BROKEN_PIPE
+    except (OSError, ValueError) as exc:
+        if delivered:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            _say(f"Error: {reason}")
             code = EXIT_USAGE
-    with suppress(OSError, ValueError):
+    with suppress(Exception):
         sys.stderr.flush()
     os._exit(code)
+
+
+sys.excepthook = _SYSTEM_EXCEPTHOOK  # loaded: Ctrl-C from now on is main's to handle

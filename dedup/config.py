@@ -211,6 +211,8 @@ def load_pyproject(path: Path) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
+    except RecursionError as exc:  # tomllib reads nested arrays and tables by recursion
+        raise ConfigError(f"{path}: cannot read configuration: nested too deeply") from exc
     tool = data.get("tool", {})
     if not isinstance(tool, dict):
         raise ConfigError(f"{path}: 'tool' must be a table")

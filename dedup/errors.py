@@ -6,6 +6,9 @@ EXIT_CLEAN = 0
 EXIT_DUPLICATES = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+"""The reader of the output left (``dedup scan | head``): 128 + SIGPIPE, what a shell reports for a
+program that the broken pipe killed, so it never reads as a result."""
 
 
 class DedupError(Exception):

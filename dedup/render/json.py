@@ -6,6 +6,7 @@ SCHEMA_VERSION whenever a field is removed or changes meaning; adding a field do
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -253,3 +254,27 @@ def chunks(result: Report | Comparison) -> Iterator[str]:
 def dumps(result: Report | Comparison) -> str:
     """A scan report or a comparison as a JSON string with a trailing newline."""
     return "".join(chunks(result))
+
+
+ESCAPE_ERRORS = "dedup.json-escape"
+"""Name of the codec error handler that writes what a stream cannot encode as JSON escapes."""
+
+
+def _escape_unencodable(error: UnicodeError) -> tuple[str, int]:
+    """Characters the output's encoding lacks, as ``\\uXXXX`` escapes (surrogate pairs above the
+    BMP). Outside strings JSON is ASCII, so such characters are always inside a string, where the
+    escape means the same character: the text stays valid JSON in any ASCII-compatible encoding."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    escapes = []
+    for char in error.object[error.start : error.end]:
+        point = ord(char)
+        if point > 0xFFFF:
+            point -= 0x10000
+            escapes.append(f"\\u{0xD800 + (point >> 10):04x}\\u{0xDC00 + (point & 0x3FF):04x}")
+        else:
+            escapes.append(f"\\u{point:04x}")
+    return "".join(escapes), error.end
+
+
+codecs.register_error(ESCAPE_ERRORS, _escape_unencodable)

@@ -25,13 +25,24 @@ from rich.text import Text
 
 from dedup.models import Comparison, Pair, Report, Span
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_UNSEEN = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f"  # C0 and C1 controls, which start escape sequences
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # bidirectional controls: reorder what follows
+    "\u200b\u2060-\u2064\u206a-\u206f\ufeff\ufff9-\ufffb]"  # invisible format characters
+)
+# Not U+200C/U+200D (zero-width non-joiner and joiner): Persian, Indic scripts and emoji need them.
+
+
+def _shown(match: re.Match[str]) -> str:
+    point = ord(match.group())
+    return f"\\x{point:02x}" if point <= 0xFF else f"\\u{point:04x}"
 
 
 def escape(text: str) -> str:
-    """Text from documents and paths, safe to print: no rich markup, and no control characters
-    (an escape sequence inside a document must not drive the terminal)."""
-    return _escape_markup(_CONTROL.sub("", text))
+    """Text from documents and paths, safe to print: no rich markup, and control, bidirectional
+    and invisible format characters shown as escapes (``\\x1b``, ``\\u202e``), so that a document
+    can neither drive the terminal nor reorder or hide what is printed."""
+    return _escape_markup(_UNSEEN.sub(_shown, text))
 
 
 _STYLE = {
@@ -242,7 +253,9 @@ def copies_lines(first: str, others: Sequence[str]) -> list[str]:
 
 def warn(err: Console, message: str) -> None:
     """One warning line on the error console."""
-    err.print(f"[yellow]warning:[/] {escape(message)}")
+    # soft_wrap: rich would otherwise break a long line at the width it assumes off a terminal
+    # (80), and a warning is one line whatever its length, for grep and for the README's promise.
+    err.print(f"[yellow]warning:[/] {escape(message)}", soft_wrap=True)
 
 
 class _Rate(ProgressColumn):
@@ -282,9 +295,11 @@ def progress_bar(err: Console, delay: float = 0.5) -> Iterator[Callable[[str, in
         bar.stop()
 
 
-def render_findings(result: Any, baseline: str, corpus: Sequence[str], out: Console) -> None:
+def render_findings(
+    result: Any, baseline: str, corpus: Sequence[str], out: Console, *, name_baseline: bool = False
+) -> None:
     """The hook's report: for each changed file that duplicates a document, what, how much, why,
-    and how to accept the pair."""
+    and how to accept the pair (``--baseline FILE`` in that command when ``name_baseline``)."""
     for finding in result.findings:
         pair = finding.pair
         inside = pair.a_in_b if finding.path == pair.a else pair.b_in_a
@@ -304,9 +319,11 @@ def render_findings(result: Any, baseline: str, corpus: Sequence[str], out: Cons
             _emit(out, f"  differs: {escape(pair.explanation.summary)}")
     if result.findings:
         folders = " ".join(corpus) or "CORPUS"
+        option = f" --baseline {escape(baseline)}" if name_baseline else ""
         _emit(
             out,
-            f"To accept these pairs, run `dedup baseline {escape(folders)}` and commit {escape(baseline)}.",
+            f"To accept these pairs, run `dedup baseline {escape(folders)}{option}` and commit "
+            f"{escape(baseline)}.",
         )
     elif result.checked:
         out.print(
