@@ -77,13 +77,10 @@ def _kind(mode: int) -> str | None:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file and an atomic rename: a reader
-    sees the old content or the new, and a failure leaves the old file and no temporary.
-
-    A link is followed; an existing target keeps its permission bits (and owner where allowed), a
-    new one gets them from the umask. A target that is not a regular file is an InputError.
-    """
+def writable(path: Path) -> tuple[Path, os.stat_result | None]:
+    """The file a write to ``path`` would replace (a link followed) and its state (None when it
+    does not exist yet); an InputError when it is not a regular file. Cheap, so that a command can
+    check its output before it does its work."""
     target = Path(os.path.realpath(path))
     try:
         before: os.stat_result | None = os.stat(target)
@@ -92,6 +89,17 @@ def atomic_write_text(path: Path, text: str) -> None:
     if before is not None and (kind := _kind(before.st_mode)) is not None:
         shown = f"{path} (a link to {target})" if os.path.islink(path) else f"{path}"
         raise InputError(f"cannot write {shown}: it is {kind}, not a regular file")
+    return target, before
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file and an atomic rename: a reader
+    sees the old content or the new, and a failure leaves the old file and no temporary.
+
+    A link is followed; an existing target keeps its permission bits (and owner where allowed), a
+    new one gets them from the umask. A target that is not a regular file is an InputError.
+    """
+    target, before = writable(path)
     remove_stale_temporaries(target, "tmp")
     tmp = temporary_path(target, "tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)

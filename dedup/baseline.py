@@ -94,6 +94,8 @@ def load_baseline(path: Path) -> frozenset[Key]:
     baseline of a version this dedup reads is a ConfigError."""
     if not path.exists():
         return frozenset()
+    if not path.is_file():  # a pipe would block the read, a folder cannot be read
+        raise ConfigError(f"{path}: cannot read the baseline: not a regular file")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

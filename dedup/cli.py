@@ -465,7 +465,8 @@ def _without_accepted(report: Any, settings: Any) -> Any:
 
     path = Path(settings.baseline)
     if not path.is_file():  # named on purpose, so a typo must not silently accept nothing
-        raise InputError_(f"baseline file not found: {path}")
+        missing = "not a regular file" if path.exists() else "not found"
+        raise InputError_(f"baseline file {missing}: {path}")
     accepted = load_baseline(path)
     pairs = new_pairs(report.pairs, report.documents, accepted, relative_to(path, Path.cwd()))
     attributions = {d.path: d.attribution for d in report.documents}
@@ -524,12 +525,14 @@ def baseline(paths: tuple[str, ...], config_path: Path | None, **overrides: Any)
         dedup baseline articles/
         git add .dedup-baseline.json
     """
+    from dedup.atomic import writable
     from dedup.baseline import write_baseline
     from dedup.pipeline import scan as run_scan
     from dedup.render import terminal
 
     _given(*paths)
     settings = load_settings(config_path, overrides)
+    writable(Path(settings.baseline))  # a baseline that cannot be written is said before the scan
     err = terminal.console(stderr=True)
     report = run_scan(
         paths, settings, explain_spans=False, use_index=True, warn=lambda message: terminal.warn(err, message)

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,3 +26,24 @@ def needs_shared() -> pytest.MarkDecorator:
         not (SHARED / "data").is_dir(),
         reason=f"evaluation data not found at {SHARED} (set DEDUP_SHARED to its folder)",
     )
+
+
+class Blocked(Exception):
+    """Not an OSError, which the reader would take for an unreadable file."""
+
+
+@contextlib.contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Fail, rather than hang the suite, when the block blocks (opening a FIFO with no writer
+    waits forever; the alarm interrupts it in this, the main, thread)."""
+
+    def expired(signum: int, frame: object) -> None:
+        raise Blocked(f"still blocked after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

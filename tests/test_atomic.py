@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLES
+from conftest import SAMPLES, deadline
 
 from dedup import Settings
 from dedup.atomic import atomic_write_text
@@ -199,6 +199,22 @@ def test_cli_baseline_to_a_fifo_is_a_one_line_error(samples_copy: Path) -> None:
     assert len(lines) == 1 and "not a regular file" in lines[0]
     assert "wrote" not in result.stderr
     assert stat.S_ISFIFO((samples_copy / "pipe").lstat().st_mode)
+    # Said before the scan: no index was built for a baseline that could not be written.
+    assert not (samples_copy / ".dedup").exists()
+
+
+def test_cli_scan_with_a_fifo_for_a_baseline_does_not_block(samples_copy: Path) -> None:
+    os.mkfifo(samples_copy / "pipe")
+    with deadline(10):  # a blocked read would hang the test: fail it instead
+        result = CliRunner().invoke(cli, ["scan", "samples/", "--baseline", "pipe", "--json"])
+    assert result.exit_code == 2
+    assert "not a regular file" in result.stderr and "Traceback" not in result.stderr
+    # The hook reads its baseline too: a pipe there is an error, not a wait.
+    args = ["hook", "samples/alpine-glacier-survey.txt", "--corpus", "samples", "--baseline", "pipe"]
+    with deadline(10):
+        result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "not a regular file" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_cli_baseline_through_a_link_updates_the_target(samples_copy: Path) -> None:

@@ -13,13 +13,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from conftest import ROOT, SAMPLES
+from conftest import ROOT, SAMPLES, deadline
 
 import dedup.pipeline as pipeline
 from dedup import Settings, scan
@@ -30,27 +29,6 @@ from dedup.sources import Source, Text, discover, read_text
 
 LINUX_PROC = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
 NEEDS_FIFO = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
-
-
-class Blocked(Exception):
-    """Not an OSError, which the reader would take for an unreadable file."""
-
-
-@contextlib.contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    """Fail, rather than hang the suite, when the block blocks (opening a FIFO with no writer
-    waits forever; the alarm interrupts it in this, the main, thread)."""
-
-    def expired(signum: int, frame: object) -> None:
-        raise Blocked(f"still blocked after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _write_corpus(folder: Path, n: int) -> Path:
