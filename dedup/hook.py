@@ -92,7 +92,7 @@ def check(
             for skipped in (*passed_over_in_corpus, *built.skipped):
                 warn(f"skipped {skipped.path}: {skipped.reason}")
         stats = index.refresh(changed, prepare)
-        if index.boilerplate_is_stale():
+        if index.boilerplate_is_stale(settings):
             learn_boilerplate(index, settings)
         boilerplate = index.boilerplate()
         common = HashSet(index.common())

@@ -68,6 +68,12 @@ CREATE INDEX IF NOT EXISTS fps_doc ON fps (doc);
 """
 
 
+def _learned_with(settings: Settings) -> str:
+    """The settings that shape the boilerplate and common wording an index learns."""
+    keys = ("boilerplate_docs", "boilerplate_share", "common_docs")
+    return json.dumps({key: getattr(settings, key) for key in keys}, sort_keys=True)
+
+
 class IndexError_(Exception):
     """The index file cannot be used (corrupt, truncated, another version): it will be rebuilt."""
 
@@ -462,18 +468,28 @@ class Index:
         total = (_int(row[0]) if row else 0) + n
         self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('changes', ?)", (str(total),))
 
-    def boilerplate_is_stale(self) -> bool:
-        """True when boilerplate was never learned, or many documents changed since."""
+    def boilerplate_is_stale(self, settings: Settings) -> bool:
+        """True when boilerplate was never learned, or learned with other settings, or many
+        documents changed since."""
         have = self.conn.execute("SELECT count(*) FROM meta WHERE key IN ('boilerplate', 'common')")
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'changes'").fetchone()
         changes = _int(row[0]) if row else 0
+        learned = self.conn.execute("SELECT value FROM meta WHERE key = 'learned_with'").fetchone()
         # An index written before common wording was learned has boilerplate only.
-        return have.fetchone()[0] < 2 or changes > BOILERPLATE_REFRESH * max(1, self.count())
+        return (
+            have.fetchone()[0] < 2
+            or learned is None
+            or learned[0] != _learned_with(settings)
+            or changes > BOILERPLATE_REFRESH * max(1, self.count())
+        )
 
-    def set_boilerplate(self, shingles: U64, common: U64) -> None:
+    def set_boilerplate(self, shingles: U64, common: U64, settings: Settings) -> None:
         """Store the corpus's boilerplate shingles and common wording, learned from all indexed
-        documents."""
+        documents with ``settings``."""
         with _transaction(self.conn):
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('learned_with', ?)", (_learned_with(settings),)
+            )
             for key, values in (("boilerplate", shingles), ("common", common)):
                 self.conn.execute(
                     "INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, _u64_blob(np.sort(values)).hex())

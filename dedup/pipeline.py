@@ -992,7 +992,7 @@ def build_index(
             )
         # Learning boilerplate reads every stored document: do it when it was never done or when
         # enough of the corpus changed since (index.BOILERPLATE_REFRESH), not on every refresh.
-        if index.boilerplate_is_stale():
+        if index.boilerplate_is_stale(settings):
             learn_boilerplate(index, settings)
         return stats, index.count()
 
@@ -1012,4 +1012,5 @@ def learn_boilerplate(index: Index, settings: Settings) -> None:
     index.set_boilerplate(
         boilerplate_shingles(distinct, settings.boilerplate_docs, settings.boilerplate_share),
         corpus_common(flatten(distinct), groups, settings.common_docs).common,
+        settings,
     )

@@ -366,3 +366,26 @@ def test_hook_uses_the_common_wording_its_index_learned(corpus: Path) -> None:
     assert done.exit_code == 1 and "notice-03.txt" in done.stdout
     with sqlite3.connect(corpus / ".dedup" / "index.sqlite") as conn:
         assert conn.execute("SELECT value FROM meta WHERE key = 'common'").fetchone() is not None
+
+
+def test_boilerplate_and_common_wording_are_learned_again_under_other_settings(corpus: Path) -> None:
+    from test_common_wording import bond_notice
+
+    for i in range(12):
+        (corpus / "articles" / f"notice-{i:02d}.txt").write_text(bond_notice(i), encoding="utf-8")
+    build_index(["articles"], Settings(jobs=1))
+    index = open_index(corpus / ".dedup", corpus, Settings(jobs=1), lambda message: None)
+    try:
+        assert not index.boilerplate_is_stale(Settings(jobs=1))
+        assert index.boilerplate_is_stale(Settings(jobs=1, common_docs=100))
+        assert index.boilerplate_is_stale(Settings(jobs=1, boilerplate_docs=20))
+        learned = len(index.common())
+    finally:
+        index.close()
+    build_index(["articles"], Settings(jobs=1, common_docs=100))
+    index = open_index(corpus / ".dedup", corpus, Settings(jobs=1), lambda message: None)
+    try:
+        assert learned > 20 and len(index.common()) == 0
+        assert not index.boilerplate_is_stale(Settings(jobs=1, common_docs=100))
+    finally:
+        index.close()
