@@ -176,7 +176,9 @@ def test_ctrl_c_at_any_moment_is_one_line_and_exit_code_130(corpus: Path) -> Non
     for delay in (0.0, 0.01, 0.03, 0.06, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5):
         for target in ("group", "process"):
             code, out, err, seconds = _ctrl_c(_CTRL_C_AFTER, str(corpus), str(delay), target)
-            if code == 0 and delay >= 0.2:
+            if code in (0, 1) and delay >= 0.2:
                 continue  # the scan was over before the signal: nothing to interrupt
-            assert (code, out, err) == (130, "", "Interrupted.\n"), (delay, target)
+            assert (code, err) == (130, "Interrupted.\n"), (delay, target, out)
+            # Nothing on stdout, unless the signal came while the finished report was printed.
+            assert out == "" or (delay >= 0.2 and out.startswith("Scanned ")), (delay, target, out)
             assert seconds < delay + 5, (delay, target)
