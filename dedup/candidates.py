@@ -22,8 +22,11 @@ from dedup.sketch import Layout, Windows, permutations, window_columns, window_c
 
 I32 = npt.NDArray[np.int32]
 
-MAX_BUCKET = 2000
-"""Documents one band bucket may hold before it is treated as noise; verification keeps it exact."""
+GROUP_BUCKET = 50
+"""A band bucket of more documents than this pairs each of them with its first document only (in
+path order), not with every other: a story on 3,000 sites, lightly edited on each, would otherwise
+make 4.5 million candidates, and every one of them verified and explained. Two members of such a
+bucket that also meet in a smaller one are still a candidate there."""
 
 
 @lru_cache(maxsize=16)
@@ -76,6 +79,7 @@ class Candidates:
 
     pairs: I32
     oversized_buckets: int
+    """Buckets of more than GROUP_BUCKET documents, each paired round its first document."""
     bands: I32 = field(default_factory=lambda: np.empty(0, np.int32))
     """In how many bands each pair met (from the band-by-band search only)."""
 
@@ -272,7 +276,7 @@ class _Buffers:
 def _bucket_pairs(
     keys: npt.NDArray[np.uint64], doc: npt.NDArray[np.integer[Any]], work: _Buffers | None = None
 ) -> tuple[npt.NDArray[np.int64], int]:
-    """Pair codes ``lo << 32 | hi`` of documents sharing a key, and the number of buckets skipped.
+    """Pair codes ``lo << 32 | hi`` of documents sharing a key, and the number of buckets paired as a star
     With ``work``, ``keys`` is overwritten and the buffers serve for the temporaries."""
     if len(doc) and int(doc.max()) < (1 << _DOC_BITS):
         # One sort of 64-bit words (40 bits of key, 24 of document) instead of a two-key lexsort:
@@ -316,20 +320,22 @@ def _bucket_pairs(
 
 def _group_pairs(k: npt.NDArray[np.uint64], d: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], int]:
     """Pair codes of the documents ``d`` within each run of equal keys ``k`` (sorted; a document
-    stands once in a run), and the number of runs left out for holding over MAX_BUCKET."""
+    stands once in a run), and the number of runs of more than GROUP_BUCKET documents, whose
+    members are paired with the run's first document only."""
     if len(k) < 2:
         return np.empty(0, np.int64), 0
     new_group = np.ones(len(k), dtype=bool)
     np.not_equal(k[1:], k[:-1], out=new_group[1:])
     group_start = np.flatnonzero(new_group)
     sizes = np.diff(np.append(group_start, len(k)))
-    oversized = int(np.count_nonzero(sizes > MAX_BUCKET))
+    large = sizes > GROUP_BUCKET
+    oversized = int(np.count_nonzero(large))
     # Most buckets hold two documents (measured at 100,000 documents: all but a few hundred of
     # 386,000 per band): one pair each, with no bookkeeping.
     two = group_start[sizes == 2]
     lo, hi = d[two], d[two + 1]
     out = [(np.minimum(lo, hi) << 32) | np.maximum(lo, hi)]
-    more = (sizes > 2) & (sizes <= MAX_BUCKET)
+    more = (sizes > 2) & ~large
     if more.any():
         # Pair each member with every member after it in its bucket, for all buckets at once:
         # member at offset o of a bucket of size g makes g - 1 - o pairs.
@@ -341,4 +347,13 @@ def _group_pairs(k: npt.NDArray[np.uint64], d: npt.NDArray[np.int64]) -> tuple[n
         rank = np.arange(int(after.sum()), dtype=np.int64) - np.repeat(np.cumsum(after) - after, after)
         lo, hi = d[left], d[left + 1 + rank]
         out.append((np.minimum(lo, hi) << 32) | np.maximum(lo, hi))
+    if oversized:
+        # A star round the first (smallest) document: a run's entries are sorted by document.
+        starts, counts = group_start[large], sizes[large]
+        first = np.repeat(d[starts], counts - 1)
+        offset = np.arange(int((counts - 1).sum()), dtype=np.int64) - np.repeat(
+            np.cumsum(counts - 1) - (counts - 1), counts - 1
+        )
+        rest = d[np.repeat(starts, counts - 1) + 1 + offset]
+        out.append((first << 32) | rest)
     return np.concatenate(out), oversized

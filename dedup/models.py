@@ -155,6 +155,16 @@ class Cluster:
 
 
 @dataclass(frozen=True, slots=True)
+class Group:
+    """Near-copies compared through one of them: each member's pair with the representative is
+    reported; the pairs between two other members are not verified (see dedup.groups)."""
+
+    representative: str
+    members: tuple[str, ...]
+    """All members, the representative among them, in path order."""
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """Everything a scan found; ``return_code`` is the process exit code it implies."""
 
@@ -169,6 +179,8 @@ class Report:
     """Decoded texts of the documents in pairs, for renderers that show them (not in the JSON)."""
     timings: dict[str, float] = field(default_factory=dict, compare=False)
     """Seconds spent in each stage (not in the JSON, which stays the same from run to run)."""
+    groups: tuple[Group, ...] = ()
+    """Groups of near-copies, sorted by representative."""
 
     @property
     def return_code(self) -> int:

@@ -39,7 +39,8 @@ from dedup.candidates import I32, shared_bounds, stream_candidates
 from dedup.cluster import clusters
 from dedup.config import PER_CORE, Settings, usable_cores
 from dedup.errors import InputError, WorkerError
-from dedup.models import Comparison, Explanation, Pair, Report, Skipped
+from dedup.groups import ROUNDS, dense_components, grow, outside_groups, to_representatives
+from dedup.models import Comparison, Explanation, Group, Pair, Report, Skipped
 from dedup.prepare import PackedBatch, Prepared, prepare_batch, prepare_packed, tokenize_batch, unpack
 from dedup.shingle import U64, Flat, HashSet, ShingleStore, flatten, sorted_unique
 from dedup.sketch import Layout, layout
@@ -328,7 +329,7 @@ def lsh_candidates(
     found = stream_candidates(
         lay, settings.lsh_threshold, settings.num_perm, settings.seed, settings.effective_jobs()
     )
-    stats["oversized_buckets"] = found.oversized_buckets
+    stats["large_buckets"] = found.oversized_buckets
     many = found.bands > FEW_BANDS
     hits = found.pairs[many].tolist()
     sure = set(map(tuple, hits))
@@ -861,8 +862,15 @@ def _scan(
                 common,
             )
 
+        sure, few, grouped, (early, early_warnings, early_held) = _near_copies(sure, few, path_of, check)
+        stats["groups"] = len(grouped)
+        stats["grouped_documents"] = sum(len(g) for g in grouped)
         found = sorted([(path_of[a], path_of[b]) for a, b in sure] + copies)
         pairs, warnings, waiting = check(found, then=later)
+        if early:
+            pairs = sorted([*early, *pairs], key=lambda pair: (pair.a, pair.b))
+            waiting = sorted([*early_held, *waiting], key=lambda item: (item[0], item[1]))
+            warnings = list(dict.fromkeys([*early_warnings, *warnings]))
         pairs, more_warnings = settle(
             waiting, pairs, path_of, wording, settings, lambda common: check(sorted(common), common)
         )
@@ -875,6 +883,7 @@ def _scan(
             in_pairs = {p.a for p in pairs} | {p.b for p in pairs}
             texts = read_texts([by_path[path] for path in sorted(in_pairs)], settings.max_bytes)
         groups = clusters(pairs, attributions)
+        near = tuple(Group(path_of[g[0]], tuple(path_of[x] for x in g)) for g in grouped)
         _lap(timings, "cluster", clock)
         return Report(
             documents=documents,
@@ -886,10 +895,57 @@ def _scan(
             stats=stats,
             texts=texts,
             timings=timings,
+            groups=near,
         )
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _near_copies(
+    sure: list[tuple[int, int]],
+    few: I32,
+    paths: Sequence[str],
+    check: Callable[[Sequence[tuple[str, str]]], Checked],
+) -> tuple[list[tuple[int, int]], I32, list[list[int]], Checked]:
+    """Groups of near-copies among the documents ``paths`` (see dedup.groups), found by checking
+    the documents that are candidates with many others against representatives first. Returns
+    the candidates (``sure`` and ``few``, as from :func:`lsh_candidates`) still to check, without
+    the pairs inside a group and those checked here; the groups (positions, representative
+    first); and what the checks here found."""
+    n = len(paths)
+    pairs = np.array(sure, dtype=np.int32).reshape(-1, 2)
+    group_of = np.full(n, -1, dtype=np.int64)
+    tried = np.zeros(n, dtype=bool)
+    groups: list[list[int]] = []
+    done: set[tuple[int, int]] = set()
+    found: list[Pair] = []
+    warnings: list[str] = []
+    held: list[tuple[str, str, U64]] = []
+    number = {path: i for i, path in enumerate(paths)}
+    for _ in range(ROUNDS):
+        components = dense_components(pairs, n, tried | (group_of >= 0))
+        if not components:
+            break
+        todo = [pair for pair in to_representatives(components) if pair not in done]
+        done.update(todo)
+        checked = check([(paths[a], paths[b]) for a, b in todo])
+        found.extend(checked.pairs)
+        warnings.extend(checked.warnings)
+        held.extend(checked.held)
+        shares = {(number[p.a], number[p.b]): min(p.a_in_b, p.b_in_a) for p in checked.pairs}
+        grow(components, shares, group_of, groups)
+        # A representative that drew no group is not one again: the next round gives the other
+        # members of its component another.
+        tried[[component[0] for component in components]] = True
+    if not done:
+        return sure, few, [], Checked([], [], [])
+    keep = outside_groups(pairs, group_of)
+    left = [(a, b) for a, b in pairs[keep].tolist() if (a, b) not in done]
+    few = few[outside_groups(few, group_of)]
+    if len(few):
+        few = few[[(a, b) not in done for a, b in few.tolist()]]
+    return left, few, groups, Checked(found, warnings, held)
 
 
 def compare(

@@ -6,7 +6,7 @@ from datasketch import MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.candidates import MAX_BUCKET, band_keys, candidate_pairs, lsh_params
+from dedup.candidates import GROUP_BUCKET, band_keys, candidate_pairs, lsh_params
 from dedup.shingle import shingle_hashes
 from dedup.sketch import Layout, Windows, window_signatures
 from dedup.wordhash import word_hashes
@@ -188,21 +188,25 @@ def test_band_keys_equal_rows_equal_keys() -> None:
     assert band1[0] != band1[1]
 
 
-def test_oversized_bucket_is_skipped_and_counted() -> None:
+def test_large_bucket_pairs_its_members_with_its_first_only() -> None:
     num_perm, threshold = 32, 0.5
     bands, _ = lsh_params(threshold, num_perm)
-    n = MAX_BUCKET + 1
+    n = GROUP_BUCKET + 1
     sigs = np.tile(np.arange(num_perm, dtype=np.uint32), (n, 1))
-    windows = Windows(sigs, np.arange(n, dtype=np.int32))
+    windows = Windows(sigs, np.arange(n, dtype=np.int32)[::-1].copy())
     out = candidate_pairs(windows, threshold, num_perm)
-    assert out.pairs.shape == (0, 2)
+    assert out.pairs.tolist() == [[0, d] for d in range(1, n)]
     assert out.oversized_buckets == bands
+    # One document fewer: every two of them.
+    small = candidate_pairs(Windows(sigs[1:], np.arange(n - 1, dtype=np.int32)), threshold, num_perm)
+    assert len(small.pairs) == (n - 1) * (n - 2) // 2
+    assert small.oversized_buckets == 0
 
 
 def test_bucket_size_counts_documents_not_windows() -> None:
     # Many identical windows of two documents make a bucket of two documents, not an oversized one.
     num_perm, threshold = 32, 0.5
-    n = MAX_BUCKET + 10
+    n = GROUP_BUCKET + 10
     sigs = np.tile(np.arange(num_perm, dtype=np.uint32), (n, 1))
     doc = np.zeros(n, dtype=np.int32)
     doc[n // 2 :] = 1
@@ -338,17 +342,19 @@ def test_bounds_never_rule_out_a_pair_verification_keeps(window: int, only: str)
 
 
 def _pairs_by_hand(keys: list[int], doc: list[int], limit: int) -> tuple[set[int], int]:
-    """Pair codes of documents sharing a key, and buckets of more than ``limit`` documents."""
+    """Pair codes of documents sharing a key (each with the first only in a bucket of more than
+    ``limit`` documents), and the number of such buckets."""
     buckets: dict[int, set[int]] = {}
     for key, d in zip(keys, doc, strict=True):
         buckets.setdefault(key, set()).add(d)
     codes: set[int] = set()
     oversized = 0
     for members in buckets.values():
+        ordered = sorted(members)
         if len(members) > limit:
             oversized += 1
+            codes.update((ordered[0] << 32) | y for y in ordered[1:])
             continue
-        ordered = sorted(members)
         codes.update((x << 32) | y for i, x in enumerate(ordered) for y in ordered[i + 1 :])
     return codes, oversized
 
@@ -356,16 +362,16 @@ def _pairs_by_hand(keys: list[int], doc: list[int], limit: int) -> tuple[set[int
 @settings(max_examples=200, deadline=None)
 @given(
     entries=st.lists(st.tuples(st.integers(0, 12), st.integers(0, 9)), max_size=120),
-    limit=st.sampled_from([3, 5, MAX_BUCKET]),
+    limit=st.sampled_from([3, 5, GROUP_BUCKET]),
     reuse=st.booleans(),
 )
 def test_bucket_pairs_match_pairs_by_hand(entries: list[tuple[int, int]], limit: int, reuse: bool) -> None:
     """Keys shared within one document only, by two documents, or by many (some over the bucket
-    limit), with repeats: the same pairs and skipped buckets as by hand, on both paths."""
+    limit), with repeats: the same pairs and large buckets as by hand, on both paths."""
     from dedup import candidates
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(candidates, "MAX_BUCKET", limit)
+        patch.setattr(candidates, "GROUP_BUCKET", limit)
         _check_bucket_pairs(entries, limit, reuse)
 
 

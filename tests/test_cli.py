@@ -181,7 +181,7 @@ def test_console_script_and_module_entry_points(in_root: Path) -> None:
         check=False,
     )
     assert done.returncode == 1
-    assert json.loads(done.stdout)["schema_version"] == 2
+    assert json.loads(done.stdout)["schema_version"] == 3
     version = subprocess.run(
         [sys.executable, "-m", "dedup", "--version"], capture_output=True, text=True, check=False
     )

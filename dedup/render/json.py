@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from dedup import __version__
-from dedup.models import Cluster, Comparison, Document, Explanation, Pair, Report, Span
+from dedup.models import Cluster, Comparison, Document, Explanation, Group, Pair, Report, Span
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def pair_dict(pair: Pair, cluster: int | None = None) -> dict[str, Any]:
@@ -156,12 +156,22 @@ def cluster_dict(number: int, cluster: Cluster) -> dict[str, Any]:
     }
 
 
+def group_dict(number: int, group: Group, cluster: int | None) -> dict[str, Any]:
+    """One group of near-copies (numbered from 1) as JSON-ready values."""
+    return {
+        "id": number,
+        "representative": group.representative,
+        "members": list(group.members),
+        "cluster": cluster,
+    }
+
+
 def report_dict(report: Report, records: bool = True) -> dict[str, Any]:
     """The whole report as JSON-ready values, in the documented key order (without ``records``,
     the lists of documents, pairs, clusters and skipped files are left empty)."""
     summary = _summary(report)
     if not records:
-        report = dataclasses.replace(report, documents=(), pairs=(), clusters=(), skipped=())
+        report = dataclasses.replace(report, documents=(), pairs=(), clusters=(), skipped=(), groups=())
     cluster_of = {m: i for i, c in enumerate(report.clusters, start=1) for m in c.members}
     return {
         "schema_version": SCHEMA_VERSION,
@@ -171,6 +181,9 @@ def report_dict(report: Report, records: bool = True) -> dict[str, Any]:
         "documents": [document_dict(d) for d in report.documents],
         "pairs": [pair_dict(p, cluster_of.get(p.a)) for p in report.pairs],
         "clusters": [cluster_dict(i, c) for i, c in enumerate(report.clusters, start=1)],
+        "groups": [
+            group_dict(i, g, cluster_of.get(g.representative)) for i, g in enumerate(report.groups, 1)
+        ],
         "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
         "stats": dict(sorted(report.stats.items())),
     }
@@ -206,7 +219,7 @@ _CHUNK = 256
 def chunks(result: Report | Comparison) -> Iterator[str]:
     """The JSON text of a scan report or comparison, in pieces that join to :func:`dumps`.
 
-    A scan report holds one record per line: each document, pair, cluster and skipped file stands
+    A scan report holds one record per line: each document, pair, cluster, group and skipped file stands
     on a line of its own, so the output of a large corpus stays quick to write, to grep and to diff.
     A comparison (one pair) is indented in full.
     """
@@ -220,6 +233,9 @@ def chunks(result: Report | Comparison) -> Iterator[str]:
         "documents": report.documents,
         "pairs": report.pairs,
         "clusters": (cluster_dict(i, c) for i, c in enumerate(report.clusters, start=1)),
+        "groups": (
+            group_dict(i, g, cluster_of.get(g.representative)) for i, g in enumerate(report.groups, 1)
+        ),
         "skipped": ({"path": s.path, "reason": s.reason} for s in report.skipped),
     }
     encoders: dict[str, Callable[[Any], str]] = {
