@@ -118,3 +118,24 @@ def test_groups_do_not_depend_on_order_or_workers(tmp_path: Path) -> None:
     two = dumps(scan([corpus], Settings(jobs=2)))
     assert one == two
     assert json.loads(one)["groups"]
+
+
+def test_the_terminal_report_folds_a_group(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from dedup.cli import cli
+
+    n = GROUP + 30
+    _near_copies(tmp_path, n)
+    shutil.copy(SAMPLES / "iran-russia-pact_reprint.txt", tmp_path / "reprint.txt")
+    done = CliRunner().invoke(cli, ["scan", str(tmp_path), "--no-progress", "--jobs", "1"])
+    assert done.exit_code == 1, done.output
+    out = done.output
+    assert f"and {n - 1} near-copies" in out
+    assert "NEAR-COPIES of" in out and f"{n - 1} documents compared through it" in out
+    # The reprint contains every copy: one block for the representative, the rest folded into it.
+    assert out.count("CONTAINED") == 1
+    assert f"and the same with {n - 1} of the near-copies (contained)" in out
+    # --explain shows every pair.
+    done = CliRunner().invoke(cli, ["scan", str(tmp_path), "--no-progress", "--jobs", "1", "--explain"])
+    assert done.output.count("CONTAINED") == n

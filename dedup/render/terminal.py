@@ -23,7 +23,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from dedup.models import Comparison, Pair, Report, Span
+from dedup.models import Comparison, Group, Pair, Report, Span
 
 _UNSEEN = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f"  # C0 and C1 controls, which start escape sequences
@@ -203,17 +203,41 @@ def render(report: Report, out: Console, explain: bool = False) -> None:
         if pair.relation == "identical" and not explain:
             copies.setdefault(pair.a, []).append(pair.b)
     copied = {path for group in copies.values() for path in group}
+    # Near-copies compared through a representative: one block each, not a pair each.
+    near = {g.representative: g for g in report.groups} if not explain else {}
+    member_of = {m: g.representative for g in near.values() for m in g.members}
+    in_group: dict[str, list[Pair]] = {}
     by_first: dict[str, list[Pair]] = {}
+    present = {(pair.a, pair.b) for pair in report.pairs}
+    # A near-copy's pair with a document outside its group, folded under the representative's.
+    alike: dict[tuple[str, str], list[Pair]] = {}
     for pair in report.pairs:
-        by_first.setdefault(pair.a, []).append(pair)
+        if member_of.get(pair.b) == pair.a:
+            in_group.setdefault(pair.a, []).append(pair)
+            continue
+        folded = False
+        for member, other in ((pair.a, pair.b), (pair.b, pair.a)):
+            rep = member_of.get(member)
+            if rep is not None and rep != member and member_of.get(other) != rep:
+                key = (rep, other) if rep < other else (other, rep)
+                if key in present:
+                    alike.setdefault(key, []).append(pair)
+                    folded = True
+                    break
+        if not folded:
+            by_first.setdefault(pair.a, []).append(pair)
     for number, cluster in enumerate(report.clusters, start=1):
         out.print()
         out.print(f"[bold]Cluster {number}[/] · {len(cluster.members)} documents")
         for member in cluster.members:
             if member in copied:
                 continue
+            if member in member_of and member_of[member] != member:
+                continue
             mark = " [green](likely original)[/]" if member == cluster.original else ""
             more = f" [dim]and {len(copies[member])} identical copies[/]" if member in copies else ""
+            if member in near:
+                more += f" [dim]and {len(near[member].members) - 1} near-copies[/]"
             out.print(f"  • {escape(member)} [dim]({words.get(member, 0)} words)[/]{mark}{more}")
         if cluster.original:
             out.print(f"  [dim]original, a guess: {escape(cluster.reason)}[/]")
@@ -224,12 +248,20 @@ def render(report: Report, out: Console, explain: bool = False) -> None:
                 out.print()
                 for line in copies_lines(member, copies[member]):
                     _emit(out, line)
+            if member in near:
+                out.print()
+                for line in group_lines(near[member], in_group.get(member, [])):
+                    _emit(out, line)
             for pair in by_first.get(member, ()):
                 if pair.relation == "identical" and not explain:
                     continue
                 out.print()
                 for line in pair_lines(pair):
                     _emit(out, line)
+                same = alike.get((pair.a, pair.b))
+                if same:
+                    kinds = ", ".join(sorted({p.relation or "" for p in same}))
+                    _emit(out, f"    [dim]and the same with {len(same)} of the near-copies ({kinds})[/]")
                 if explain:
                     out.print()
                     for line in explanation_lines(pair, report.texts, out.width - 4):
@@ -249,6 +281,27 @@ def copies_lines(first: str, others: Sequence[str]) -> list[str]:
         + (f" [dim]and {rest} more (all in the JSON)[/]" if rest > 0 else ""),
     ]
     return lines
+
+
+def group_lines(group: Group, pairs: Sequence[Pair]) -> list[str]:
+    """Rich markup lines for a group of near-copies: the representative, the count, the relations
+    and the spread of their similarity to it, a few names."""
+    others = [m for m in group.members if m != group.representative]
+    counts: dict[str, int] = {}
+    for pair in pairs:
+        if pair.relation is not None:
+            counts[pair.relation] = counts.get(pair.relation, 0) + 1
+    relations = ", ".join(f"{n} {relation}" for relation, n in counts.items())
+    low = min((p.jaccard for p in pairs), default=1.0)
+    high = max((p.jaccard for p in pairs), default=1.0)
+    shown = ", ".join(escape(path) for path in others[:COPIES_SHOWN])
+    rest = len(others) - COPIES_SHOWN
+    return [
+        f"  [bold]NEAR-COPIES[/] of {escape(group.representative)}",
+        f"    {len(others)} documents compared through it ({relations}); Jaccard {low:.2f} to {high:.2f}",
+        f"    {shown}"
+        + (f" [dim]and {rest} more (all in the JSON; --explain shows each)[/]" if rest > 0 else ""),
+    ]
 
 
 def warn(err: Console, message: str) -> None:
