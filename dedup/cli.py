@@ -201,6 +201,23 @@ def settings_options(fn: F) -> F:
             "--max-bytes", type=int, metavar="N", help="Skip files larger than N bytes. [default: 20000000]"
         ),
         click.option(
+            "--text-field",
+            metavar="NAME",
+            help="In record files (JSON Lines, JSON, CSV/TSV, Parquet): the text's field. [default: text]",
+        ),
+        click.option(
+            "--id-field",
+            metavar="NAME",
+            help="In record files: the field that names a record, else its line or row. [default: id]",
+        ),
+        click.option(
+            "--format",
+            "record_format",
+            type=click.Choice(["jsonl", "json", "csv", "tsv", "parquet", "text"]),
+            help="Read the files named as this format (text: one document a file); by default, "
+            "from each file's extension.",
+        ),
+        click.option(
             "--jobs", "-j", type=int, metavar="N", help="Worker processes; 0 = one per core. [default: 0]"
         ),
         click.option(

@@ -70,6 +70,13 @@ class Settings:
     """File of accepted pairs (written by `dedup baseline`, read by the hook and `scan --baseline`)."""
     index: str = ".dedup"
     """Folder of the persistent index."""
+    text_field: str = "text"
+    """In record files (JSON Lines, JSON, CSV/TSV, Parquet): the field that holds a record's text."""
+    id_field: str = "id"
+    """In record files: the field that names a record (else its line or row number)."""
+    record_format: str = ""
+    """The format of files named on the command line: jsonl, json, csv, tsv, parquet or text
+    (one document a file); empty means from each file's extension."""
 
     def __post_init__(self) -> None:
         validate(self)
@@ -161,6 +168,14 @@ def validate(settings: Settings) -> None:
         value = getattr(settings, name)
         if not isinstance(value, str) or not value:
             raise ConfigError(f"{_option(name)} must be a path, got {value!r}")
+    for name in ("text_field", "id_field"):
+        value = getattr(settings, name)
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{_option(name)} must be a field name, got {value!r}")
+    if settings.record_format not in ("", "text", "jsonl", "json", "csv", "tsv", "parquet"):
+        raise ConfigError(
+            f"--format must be one of jsonl, json, csv, tsv, parquet, text; got {settings.record_format!r}"
+        )
     if settings.shingle_size > settings.window:
         raise ConfigError("--window must be at least --shingle-size")
 

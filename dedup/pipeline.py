@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -698,9 +699,28 @@ def scan(
     started = time.perf_counter()
     settings = settings or Settings()
     cwd = cwd or Path.cwd()
+    # Records that cannot be read again in place are spooled here for the scan's length.
+    with tempfile.TemporaryDirectory(prefix="dedup-records-") as spool:
+        return _scan_paths(
+            paths, settings, cwd, progress, explain_spans, keep_texts, use_index, warn, spool, started
+        )
+
+
+def _scan_paths(
+    paths: Sequence[str | Path],
+    settings: Settings,
+    cwd: Path,
+    progress: Progress | None,
+    explain_spans: bool,
+    keep_texts: bool,
+    use_index: bool,
+    warn: Callable[[str], None],
+    spool: str,
+    started: float,
+) -> Report:
     timings: dict[str, float] = {}
     passed_over: list[Skipped] = []
-    sources = discover([str(p) for p in paths], settings, cwd, passed_over)
+    sources = discover([str(p) for p in paths], settings, cwd, passed_over, spool)
     clock = _lap(timings, "discover", started)
     n = len(sources)
     pooled = settings.effective_jobs() > 1 and n > BATCH

@@ -146,6 +146,9 @@ def test_as_dict_is_json_ready_and_leaves_out_jobs() -> None:
         "include",
         "exclude",
         "max_bytes",
+        "text_field",
+        "id_field",
+        "record_format",
     ]
     assert d["exclude"] == ["x"]
     assert d["include"] == list(DEFAULT_INCLUDE)

@@ -60,7 +60,7 @@ def test_discover_default_includes_recursive_sorted(corpus: Path) -> None:
 
 
 def test_discover_skips_hidden_files_and_folders(corpus: Path) -> None:
-    found = _displays(discover(["corpus"], Settings(include=("*",)), corpus.parent))
+    found = _displays(discover(["corpus"], Settings(include=("*",), record_format="text"), corpus.parent))
     assert not any("/." in d for d in found)
     assert "corpus/notes.csv" in found
     assert "corpus/image.png" in found
@@ -116,7 +116,10 @@ def test_display_path_helper() -> None:
 
 
 def test_file_named_directly_is_scanned_whatever_its_suffix(corpus: Path) -> None:
-    found = discover(["corpus/notes.csv"], Settings(), corpus.parent)
+    found = discover(["corpus/image.png"], Settings(), corpus.parent)
+    assert _displays(found) == ["corpus/image.png"]
+    # A record file's suffix makes it records, unless told it is one document.
+    found = discover(["corpus/notes.csv"], Settings(record_format="text"), corpus.parent)
     assert _displays(found) == ["corpus/notes.csv"]
     hidden = discover(["corpus/.hidden.txt"], Settings(), corpus.parent)
     assert _displays(hidden) == ["corpus/.hidden.txt"]
