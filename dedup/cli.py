@@ -474,9 +474,14 @@ def _html_writable(path: str | None) -> None:
     from dedup.atomic import writable
 
     _given(path)
-    target, _ = writable(Path(path))
+    try:
+        target, _ = writable(Path(path))
+    except OSError as exc:  # a file where a folder of the path should be, say
+        raise InputError_(f"cannot write {path}: {exc.strerror or exc}") from None
     if not target.parent.is_dir():
         raise InputError_(f"cannot write {path}: no folder {target.parent}")
+    if not os.access(target.parent, os.W_OK):
+        raise InputError_(f"cannot write {path}: the folder {target.parent} is not writable")
 
 
 def _write_html(path: str | None, result: Any) -> None:

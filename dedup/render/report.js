@@ -226,6 +226,7 @@
       if (label) classes.push("lab-" + (known.has(label) ? label : "other"));
       const node = el("span", classes.join(" "));
       node.tabIndex = -1;
+      node.dataset.start = String(start);
       if (label || moved) {
         const tag = el("span", "tag", [label, moved ? "moved" : null].filter(Boolean).join(" · "));
         if (evidence) add(tag, el("span", "evidence", evidence));
