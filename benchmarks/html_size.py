@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import resource
 import sys
 import tempfile
 import time
@@ -40,6 +41,18 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--window-size=1400,1000",
 ]
+
+OPEN_PAIR = """
+const [number, done] = arguments;
+// The page's own listener, added first, draws the pair before this one runs.
+addEventListener("hashchange", () => done(document.querySelectorAll(".column .span").length), {once: true});
+location.hash = "#pair-" + number;
+"""
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def parts(page: str) -> dict[str, int]:
@@ -72,9 +85,7 @@ def open_in_chromium(page: Path, last_pair: int) -> None:
         heap = driver.execute_script("return performance.memory.usedJSHeapSize")
         print(f"chromium: JavaScript heap after loading {heap / 1e6:.1f} MB")
         started = time.perf_counter()
-        spans = driver.execute_script(
-            f"location.hash = '#pair-{last_pair}'; return document.querySelectorAll('.column .span').length"
-        )
+        spans = driver.execute_async_script(OPEN_PAIR, last_pair)
         seconds = time.perf_counter() - started
         print(f"chromium: pair {last_pair} shown side by side in {seconds:.3f} s ({spans} spans)")
     finally:
@@ -95,7 +106,10 @@ def main() -> None:
     started = time.perf_counter()
     report = scan([corpus], keep_texts=True)
     seconds = time.perf_counter() - started
-    print(f"scan: {len(report.documents):,} documents, {len(report.pairs):,} pairs in {seconds:.1f} s")
+    print(
+        f"scan: {len(report.documents):,} documents, {len(report.pairs):,} pairs in {seconds:.1f} s; "
+        f"peak memory {peak_mb():,.0f} MB"
+    )
     started = time.perf_counter()
     page = render(report)
     rendered = time.perf_counter() - started
@@ -103,7 +117,10 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(args.out, page)
     written = time.perf_counter() - started
-    print(f"render: {rendered:.1f} s; write: {written:.1f} s; {len(report.texts):,} texts in the page")
+    print(
+        f"render: {rendered:.1f} s; write: {written:.1f} s; {len(report.texts):,} texts in the page; "
+        f"peak memory {peak_mb():,.0f} MB"
+    )
     total = len(page.encode("utf-8"))
     print(
         f"page: {total / 1e6:.1f} MB ({total:,} bytes), {total / max(1, len(report.pairs)):,.0f} bytes a pair"
