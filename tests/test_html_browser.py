@@ -89,12 +89,7 @@ def browser() -> Iterator[WebDriver]:
 @pytest.fixture(scope="module")
 def samples_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, Path]:
     """A scan of samples/ with its texts, and its HTML page."""
-    cwd = Path.cwd()
-    os.chdir(ROOT)  # paths in the report as the README shows them
-    try:
-        report = scan(["samples/"], keep_texts=True)
-    finally:
-        os.chdir(cwd)
+    report = scan(["samples/"], keep_texts=True, cwd=ROOT)  # paths as the README shows them
     page = tmp_path_factory.mktemp("html") / "samples.html"
     atomic_write_text(page, render(report))
     return report, page

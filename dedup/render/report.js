@@ -260,7 +260,7 @@
   // The jump from a shared span: its counterpart scrolled to the top of the other column,
   // focused and flashed.
   function landOn(nodes, offset) {
-    const found = nodes.find((item) => item.start <= offset && offset < item.end) || nodes[nodes.length - 1];
+    const found = nodes.find((item) => item.start <= offset && offset < item.end);
     if (!found) return;
     for (const old of document.querySelectorAll(".span.target")) old.classList.remove("target");
     found.node.classList.add("target");
