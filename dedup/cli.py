@@ -364,6 +364,7 @@ class _Warnings:
     "--index", "use_index", is_flag=True, help="Read unchanged documents from the index (--index-dir)."
 )
 @click.option("--baseline", metavar="FILE", help="Report only pairs not accepted in this baseline file.")
+@click.option("--html", "html_path", metavar="FILE", help="Also write the report as a web page to FILE.")
 @settings_options
 def scan(
     paths: tuple[str, ...],
@@ -372,6 +373,7 @@ def scan(
     explain: bool,
     timings: bool,
     use_index: bool,
+    html_path: str | None,
     config_path: Path | None,
     **overrides: Any,
 ) -> None:
@@ -386,19 +388,21 @@ def scan(
         dedup scan samples/
         dedup scan corpus/ --json > pairs.json
         dedup scan corpus/ --include '*.txt' --exclude drafts --contained 0.9
+        dedup scan corpus/ --html report.html
     """
     from dedup.pipeline import scan as run_scan
 
     _given(*paths)
     with_baseline = overrides.get("baseline") is not None
     settings = load_settings(config_path, overrides)
+    _html_writable(html_path)
     warn = _Warnings()
     with warn.progress_bar(not no_progress) as progress:
         report = run_scan(
             paths,
             settings,
             progress=progress,
-            keep_texts=explain and not as_json,
+            keep_texts=(explain and not as_json) or html_path is not None,
             use_index=use_index,
             warn=warn,
         )
@@ -414,6 +418,7 @@ def scan(
     if not report.documents:
         warn("no documents to compare under " + " ".join(paths))
     _still_wanted()
+    _write_html(html_path, report)
     if as_json:
         from dedup.render.json import chunks
 
@@ -429,8 +434,11 @@ def scan(
 @click.argument("file_a", type=click.Path(path_type=str))
 @click.argument("file_b", type=click.Path(path_type=str))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@click.option("--html", "html_path", metavar="FILE", help="Also write the comparison as a web page to FILE.")
 @settings_options
-def compare(file_a: str, file_b: str, as_json: bool, config_path: Path | None, **overrides: Any) -> None:
+def compare(
+    file_a: str, file_b: str, as_json: bool, html_path: str | None, config_path: Path | None, **overrides: Any
+) -> None:
     """Compare two documents in full: numbers, what differs, and the aligned text.
 
     Shared text is marked '=', shared text that moved '~', text only in A '-', only in B '+',
@@ -443,14 +451,17 @@ def compare(file_a: str, file_b: str, as_json: bool, config_path: Path | None, *
     \b
         dedup compare samples/iran-russia-pact_original.txt samples/iran-russia-pact_reprint.txt
         dedup compare a.txt b.txt --json
+        dedup compare a.txt b.txt --html pair.html
     """
     from dedup.pipeline import compare as run_compare
     from dedup.render import terminal
 
     _given(file_a, file_b)
     settings = load_settings(config_path, overrides)
+    _html_writable(html_path)
     result = run_compare(file_a, file_b, settings)
     _still_wanted()
+    _write_html(html_path, result)
     if as_json:
         from dedup.render.json import chunks
 
@@ -471,6 +482,34 @@ def _given(*paths: str) -> None:
     """An InputError for an empty path, which would otherwise name the current folder."""
     if "" in paths:
         raise InputError_("an empty path names no file or folder (use '.' for the current folder)")
+
+
+def _html_writable(path: str | None) -> None:
+    """An InputError, before the work, when the --html file cannot be written where it is named."""
+    if path is None:
+        return
+    from dedup.atomic import writable
+
+    _given(path)
+    try:
+        target, _ = writable(Path(path))
+    except OSError as exc:  # a file where a folder of the path should be, say
+        raise InputError_(f"cannot write {path}: {exc.strerror or exc}") from None
+    if not target.parent.is_dir():
+        raise InputError_(f"cannot write {path}: no folder {target.parent}")
+    if not os.access(target.parent, os.W_OK):
+        raise InputError_(f"cannot write {path}: the folder {target.parent} is not writable")
+
+
+def _write_html(path: str | None, result: Any) -> None:
+    """The HTML page of ``result`` written to ``path`` (when given), and said on stderr."""
+    if path is None:
+        return
+    from dedup.atomic import atomic_write_text
+    from dedup.render.html import render
+
+    atomic_write_text(Path(path), render(result))
+    click.echo(f"wrote {path}", err=True)
 
 
 def _without_accepted(report: Any, settings: Any) -> Any:
