@@ -109,6 +109,20 @@ def decide(
                 best = min(holders, key=lambda p: rank[p.b if p.a == doc else p.a].key)
                 holder = best.b if best.a == doc else best.a
                 drops[doc] = Drop(doc, holder, best, f"{doc} lies inside it")
+    # A document dropped for one that a containment dropped in turn: dropped for the document
+    # that one went to, when their own pair says so (a copy of a text inside a reprint lies
+    # inside the reprint too), else kept.
+    for doc in sorted(drops):
+        d = drops[doc]
+        seen = {doc}
+        while d.kept in drops and d.kept not in seen:
+            seen.add(d.kept)
+            final = drops[d.kept].kept
+            found = _pair(direct, final, doc, pair_of)
+            if found is None or found.relation not in wanted or not _drops(found, doc):
+                del drops[doc]
+                break
+            d = drops[doc] = Drop(doc, final, found, drops[d.kept].keep_reason)
     return [drops[d] for d in sorted(drops)]
 
 
@@ -124,10 +138,24 @@ def _against(report: Report, wanted: set[str], reference: set[str], rank: Mappin
         known = best.get(doc)
         if known is None or rank[other].key < rank[known.a if known.a in reference else known.b].key:
             best[doc] = pair
-    return [
-        Drop(doc, pair.a if pair.a in reference else pair.b, pair, "it is in the reference")
-        for doc, pair in sorted(best.items())
-    ]
+    drops = {
+        doc: Drop(doc, pair.a if pair.a in reference else pair.b, pair, "it is in the reference")
+        for doc, pair in best.items()
+    }
+    # Byte-for-byte copies beside the inputs: a scan against a reference compares copies on one
+    # side through the first of them.
+    same: dict[str, list[str]] = {}
+    for d in report.documents:
+        if d.path not in reference:
+            same.setdefault(d.content_hash, []).append(d.path)
+    for group in same.values():
+        dropped = [doc for doc in group if doc in drops]
+        for other in group:
+            if dropped and other not in drops:
+                first = drops[dropped[0]]
+                why = f"it is in the reference; {other} has the bytes of {dropped[0]}"
+                drops[other] = Drop(other, first.kept, first.pair, why)
+    return [drops[doc] for doc in sorted(drops)]
 
 
 def _drops(pair: Pair, doc: str) -> bool:
@@ -166,12 +194,14 @@ def _ranks(
                 evidence.setdefault(cluster.original, cluster.reason)
         evidence = {doc: why for doc, why in evidence.items() if doc not in copies}
     out = {}
+    by_name = {doc: i for i, doc in enumerate(sorted(words))}
     for doc in words:
-        place = order.get(doc, 0)
+        # Only "first" depends on the input's order: the others break ties by name.
+        place = order.get(doc, 0) if keep == "first" else by_name[doc]
         if keep == "first":
             out[doc] = _Rank((0, 0, place), "first in input order")
         elif keep == "longest" or doc not in evidence:
-            why = f"longest ({words[doc]} words), then first in input order"
+            why = f"longest ({words[doc]} words), then first by name"
             if keep == "original":
                 why = f"no evidence of which is the original; {why}"
             out[doc] = _Rank((1, -words[doc], place), why)

@@ -365,6 +365,12 @@ class _Warnings:
 )
 @click.option("--baseline", metavar="FILE", help="Report only pairs not accepted in this baseline file.")
 @click.option("--html", "html_path", metavar="FILE", help="Also write the report as a web page to FILE.")
+@click.option(
+    "--against",
+    multiple=True,
+    metavar="REF",
+    help="Report only pairs of a document under PATHS with one in REF (repeatable).",
+)
 @settings_options
 def scan(
     paths: tuple[str, ...],
@@ -374,6 +380,7 @@ def scan(
     timings: bool,
     use_index: bool,
     html_path: str | None,
+    against: tuple[str, ...],
     config_path: Path | None,
     **overrides: Any,
 ) -> None:
@@ -392,7 +399,7 @@ def scan(
     """
     from dedup.pipeline import scan as run_scan
 
-    _given(*paths)
+    _given(*paths, *against)
     with_baseline = overrides.get("baseline") is not None
     settings = load_settings(config_path, overrides)
     _html_writable(html_path)
@@ -405,6 +412,7 @@ def scan(
             keep_texts=(explain and not as_json) or html_path is not None,
             use_index=use_index,
             warn=warn,
+            against=against,
         )
     if with_baseline:
         report = _without_accepted(report, settings)
@@ -428,6 +436,91 @@ def scan(
 
         terminal.render(report, terminal.console(), explain=explain)
     sys.exit(report.return_code)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("--out", "-o", "out", required=True, metavar="OUTPUT", help="Where to write the clean corpus.")
+@click.option(
+    "--drop",
+    default="identical,near-duplicate,contained",
+    show_default=True,
+    metavar="RELATIONS",
+    help="Relations that drop a document (comma-separated).",
+)
+@click.option(
+    "--keep",
+    type=click.Choice(["original", "longest", "first"]),
+    default="original",
+    show_default=True,
+    help="Which member of a group of duplicates is kept.",
+)
+@click.option(
+    "--against",
+    multiple=True,
+    metavar="REF",
+    help="Drop only documents that duplicate one in REF (files, folders, record files; repeatable).",
+)
+@click.option("--no-progress", is_flag=True, help="Never draw a progress bar.")
+@settings_options
+def clean(
+    paths: tuple[str, ...],
+    out: str,
+    drop: str,
+    keep: str,
+    against: tuple[str, ...],
+    no_progress: bool,
+    config_path: Path | None,
+    **overrides: Any,
+) -> None:
+    """Write PATHS without their duplicates to OUTPUT, and OUTPUT.removed.jsonl.
+
+    The clean copy has the input's format: a JSON Lines, JSON, CSV/TSV or Parquet file with the
+    dropped records left out (the others in their order, untouched), a folder of the kept files.
+    Several inputs go to OUTPUT/NAME each. OUTPUT.removed.jsonl says, for every dropped document,
+    which kept document it duplicates, the relation, the numbers and what differs.
+
+    Exit code: 0 nothing dropped, 1 documents dropped, 2 usage or input error.
+
+    Example:
+
+    \b
+        dedup clean news.jsonl --out news.clean.jsonl
+        dedup clean corpus/ --out clean/ --keep longest --drop identical,near-duplicate
+        dedup clean new.jsonl --against archive/ --out new.clean.jsonl
+    """
+    from dedup.pipeline import clean as run_clean
+
+    _given(*paths, *against)
+    relations = tuple(r.strip() for r in drop.split(",") if r.strip())
+    settings = load_settings(config_path, overrides)
+    warn = _Warnings()
+    with warn.progress_bar(not no_progress) as progress:
+        done = run_clean(
+            paths,
+            out,
+            settings,
+            drop=cast(Any, relations),
+            keep=keep,
+            against=against,
+            progress=progress,
+            warn=warn,
+        )
+    for skipped in done.report.skipped:
+        warn(f"skipped {skipped.path}: {skipped.reason}")
+    _still_wanted()
+    counts: dict[str, int] = {}
+    for d in done.drops:
+        counts[str(d.pair.relation)] = counts.get(str(d.pair.relation), 0) + 1
+    total = done.kept + len(done.drops)
+    detail = ", ".join(f"{n} {relation}" for relation, n in counts.items())
+    noun = "document" if total == 1 else "documents"
+    click.echo(
+        f"Kept {done.kept} of {total} {noun}; dropped {len(done.drops)}"
+        + (f" ({detail})" if detail else "")
+        + f". Wrote {out} and {out.rstrip('/')}.removed.jsonl"
+    )
+    sys.exit(1 if done.drops else 0)
 
 
 @cli.command()

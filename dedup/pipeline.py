@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import gc
+import hashlib
 import multiprocessing
 import os
 import signal
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, NamedTuple, TypeVar
 import numpy as np
 
 from dedup.arena import Arena
+from dedup.atomic import atomic_write_text, writable
 from dedup.boilerplate import (
     Wording,
     boilerplate_shingles,
@@ -37,12 +39,23 @@ from dedup.boilerplate import (
     text_groups,
 )
 from dedup.candidates import I32, shared_bounds, stream_candidates
+from dedup.clean import DEFAULT_DROP, KEEP_POLICIES, Drop, decide, input_order
 from dedup.cluster import clusters
 from dedup.config import PER_CORE, Settings, usable_cores
 from dedup.errors import InputError, WorkerError
 from dedup.groups import ROUNDS, dense_components, grow, outside_groups, to_representatives
-from dedup.models import Comparison, Explanation, Group, Pair, Report, Skipped
-from dedup.prepare import PackedBatch, Prepared, prepare_batch, prepare_packed, tokenize_batch, unpack
+from dedup.models import RELATIONS, Comparison, Explanation, Group, Pair, Relation, Report, Skipped
+from dedup.output import Input, check_output, plan, write_clean
+from dedup.prepare import (
+    PackedBatch,
+    Prepared,
+    prepare_batch,
+    prepare_packed,
+    prepare_texts,
+    tokenize_batch,
+    unpack,
+)
+from dedup.records import SPOOL_FIELD, Record
 from dedup.shingle import U64, Flat, HashSet, ShingleStore, flatten, sorted_unique
 from dedup.sketch import Layout, layout
 from dedup.sources import Source, Text, discover, display_path, read_text
@@ -680,8 +693,12 @@ def scan(
     keep_texts: bool = False,
     use_index: bool = False,
     warn: Callable[[str], None] = lambda message: None,
+    against: Sequence[str | Path] = (),
 ) -> Report:
     """Find every identical, near-duplicate, contained and overlapping pair under ``paths``.
+
+    With ``against`` (reference files, folders or record files), only pairs of a document under
+    ``paths`` with a reference document are looked for and reported.
 
     With ``explain_spans`` (the default) every pair carries its explanation: shared and divergent
     spans, labelled, and a verdict on which document is the original. With ``keep_texts`` the
@@ -701,8 +718,27 @@ def scan(
     cwd = cwd or Path.cwd()
     # Records that cannot be read again in place are spooled here for the scan's length.
     with tempfile.TemporaryDirectory(prefix="dedup-records-") as spool:
+        keep_pair = None
+        if against:
+            reference = {s.display for s in discover([str(r) for r in against], settings, cwd, [], spool)}
+
+            def keep_pair(a: str, b: str) -> bool:
+                return (a in reference) != (b in reference)
+
+        everything = [*paths, *against]
         return _scan_paths(
-            paths, settings, cwd, progress, explain_spans, keep_texts, use_index, warn, spool, started
+            everything,
+            settings,
+            cwd,
+            progress,
+            explain_spans,
+            keep_texts,
+            use_index,
+            warn,
+            spool,
+            started,
+            None,
+            keep_pair,
         )
 
 
@@ -717,10 +753,49 @@ def _scan_paths(
     warn: Callable[[str], None],
     spool: str,
     started: float,
+    found: list[Source] | None = None,
+    keep_pair: Callable[[str, str], bool] | None = None,
 ) -> Report:
+    """:func:`scan` with its spool folder; ``found``, when given, gets the sources found, and
+    ``keep_pair`` says which candidate pairs (paths) to verify at all."""
     timings: dict[str, float] = {}
     passed_over: list[Skipped] = []
     sources = discover([str(p) for p in paths], settings, cwd, passed_over, spool)
+    if found is not None:
+        found.extend(sources)
+    return _scan_sources(
+        sources,
+        passed_over,
+        [str(cwd / p) for p in paths],
+        settings,
+        cwd,
+        progress,
+        explain_spans,
+        keep_texts,
+        use_index,
+        warn,
+        started,
+        timings,
+        keep_pair,
+    )
+
+
+def _scan_sources(
+    sources: Sequence[Source],
+    passed_over: Sequence[Skipped],
+    paths: Sequence[str],
+    settings: Settings,
+    cwd: Path,
+    progress: Progress | None,
+    explain_spans: bool,
+    keep_texts: bool,
+    use_index: bool,
+    warn: Callable[[str], None],
+    started: float,
+    timings: dict[str, float],
+    keep_pair: Callable[[str, str], bool] | None = None,
+) -> Report:
+    """The scan of sources found (``paths``: the absolute paths they were found under)."""
     clock = _lap(timings, "discover", started)
     n = len(sources)
     pooled = settings.effective_jobs() > 1 and n > BATCH
@@ -745,9 +820,10 @@ def _scan_paths(
                 clock,
                 started,
                 index,
-                [str(cwd / p) for p in paths],
+                paths,
                 warn,
                 inherited,
+                keep_pair,
             )
 
     with _no_broken_pool():
@@ -758,6 +834,211 @@ def _scan_paths(
         else:
             report = run(None)
     return _also_skipped(report, passed_over)
+
+
+def scan_texts(
+    records: Iterable[tuple[str, str]],
+    settings: Settings | None = None,
+    *,
+    progress: Progress | None = None,
+    explain_spans: bool = True,
+    keep_texts: bool = False,
+    warn: Callable[[str], None] = lambda message: None,
+) -> Report:
+    """:func:`scan` over texts in memory, given as ``(id, text)``: the same report, with each
+    document named by its id. An empty text is skipped; an id given twice is an InputError.
+
+    Example::
+
+        from dedup import scan_texts
+        report = scan_texts([("a", "one text ..."), ("b", "another ...")])
+    """
+    started = time.perf_counter()
+    settings = settings or Settings()
+    with tempfile.TemporaryDirectory(prefix="dedup-texts-") as spool:
+        sources: list[Source] = []
+        skipped: list[Skipped] = []
+        seen: set[str] = set()
+        path = Path(spool) / "texts.jsonl"
+        with open(path, "wb") as out:
+            for number, (ident, text) in enumerate(records, start=1):
+                name = str(ident)
+                if name in seen:
+                    raise InputError(f"the id {name!r} is given twice")
+                seen.add(name)
+                if not isinstance(text, str) or not text.strip():
+                    skipped.append(Skipped(name, "empty" if isinstance(text, str) else "not text"))
+                    continue
+                line = _json_line({SPOOL_FIELD: text})
+                sources.append(Source(path, name, Record("", number, out.tell(), len(line), SPOOL_FIELD)))
+                out.write(line + b"\n")
+        sources.sort(key=lambda source: source.display)
+        return _scan_sources(
+            sources,
+            sorted(skipped, key=lambda s: s.path),
+            [],
+            settings,
+            Path.cwd(),
+            progress,
+            explain_spans,
+            keep_texts,
+            False,
+            warn,
+            started,
+            {},
+        )
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """What :func:`clean` did: the scan's report, the documents dropped, and the files written."""
+
+    report: Report
+    drops: tuple[Drop, ...]
+    kept: int
+    written: tuple[Path, ...]
+
+
+def clean(
+    paths: Sequence[str | Path],
+    out: str | Path,
+    settings: Settings | None = None,
+    *,
+    drop: Sequence[Relation] = DEFAULT_DROP,
+    keep: str = "original",
+    against: Sequence[str | Path] = (),
+    cwd: Path | None = None,
+    progress: Progress | None = None,
+    warn: Callable[[str], None] = lambda message: None,
+) -> Cleaned:
+    """Write the documents under ``paths`` without their duplicates to ``out``, in their own format
+    (a record file filtered, a folder of the kept files; several inputs go to ``out/NAME``), and
+    ``OUT.removed.jsonl``: one line per dropped document with the kept one it duplicates, the
+    relation, the numbers, the summary of what differs and why the other was kept (see
+    dedup.clean.decide for which relations drop what, and ``keep``). With ``against``, only
+    documents that duplicate one of those reference documents are dropped.
+
+    Example::
+
+        from dedup.pipeline import clean
+        done = clean(["news.jsonl"], "news.clean.jsonl")
+        print(done.kept, len(done.drops))
+    """
+    settings = settings or Settings()
+    cwd = cwd or Path.cwd()
+    if keep not in KEEP_POLICIES:
+        raise InputError(f"--keep must be one of {', '.join(KEEP_POLICIES)}, not {keep!r}")
+    unknown = sorted(set(drop) - set(RELATIONS))
+    if unknown or not drop:
+        raise InputError(
+            f"--drop takes relations among {', '.join(RELATIONS)}, not {', '.join(unknown) or 'none'}"
+        )
+    inputs = [Input(Path(p) if Path(p).is_absolute() else cwd / p, display_path(str(p))) for p in paths]
+    for item in inputs:
+        if not item.path.exists():
+            raise InputError(f"path does not exist: {item.display}")
+    target = Path(out) if Path(out).is_absolute() else cwd / out
+    check_output(target, inputs, len(inputs) > 1)
+    removed_path = target.with_name(target.name + ".removed.jsonl")
+    writable(removed_path)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="dedup-records-") as spool:
+        found: list[Source] = []
+        refs = [str(r) for r in against]
+        reference: set[str] = set()
+        keep_pair = None
+        if refs:
+            ref_sources = discover(refs, settings, cwd, [], spool)
+            reference = {s.display for s in ref_sources}
+
+            def keep_pair(a: str, b: str) -> bool:
+                return (a in reference) != (b in reference)
+
+        report = _scan_paths(
+            [*map(str, paths), *refs],
+            settings,
+            cwd,
+            progress,
+            True,
+            False,
+            False,
+            warn,
+            spool,
+            started,
+            found,
+            keep_pair,
+        )
+        by_path = {s.display: s for s in found}
+
+        def pair_of(a: str, b: str) -> Pair | None:
+            texts = read_texts([by_path[a], by_path[b]], settings.max_bytes)
+            if len(texts) < 2:
+                return None
+            pair = compare_texts(texts[a], texts[b], settings, names=(a, b)).pair
+            return pair if pair.relation is not None else None
+
+        positions = {s.display: (s.record.file, s.record.position) for s in found if s.record is not None}
+        order = input_order([d.path for d in report.documents], positions)
+        drops = decide(report, drop, keep, order, pair_of, reference)
+        dropped = {d.dropped for d in drops}
+        inside = [s for s in found if s.display not in reference]
+        kept_files: dict[str, set[str]] = {}
+        dropped_records: dict[str, set[int]] = {}
+        for source in inside:
+            container = source.record.file if source.record is not None else source.display
+            for item in inputs:
+                rel = _below(item.display, container)
+                if rel is None:
+                    continue
+                if source.record is not None:
+                    kept_files.setdefault(item.display, set()).add(rel)
+                    if source.display in dropped:
+                        dropped_records.setdefault(container, set()).add(source.record.position)
+                elif source.display not in dropped:
+                    kept_files.setdefault(item.display, set()).add(rel)
+                break
+        targets = plan(inputs, target)
+        write_clean(inputs, targets, kept_files, dropped_records, settings.record_format)
+        lines = [_removed_line(d, positions) for d in drops]
+        atomic_write_text(removed_path, "".join(line + "\n" for line in lines))
+    total = sum(1 for d in report.documents if d.path not in reference)
+    return Cleaned(report, tuple(drops), total - len(drops), (target, removed_path))
+
+
+def _below(given: str, path: str) -> str | None:
+    """``path`` relative to the input ``given`` ("" for the input itself), or None when not under it."""
+    if path == given:
+        return ""
+    prefix = "" if given == "." else given.rstrip("/") + "/"
+    return path[len(prefix) :] if path.startswith(prefix) else None
+
+
+def _removed_line(d: Drop, positions: Mapping[str, tuple[str, int]]) -> str:
+    import json
+
+    pair = d.pair
+    where = positions.get(d.dropped)
+    record = {
+        "dropped": d.dropped,
+        "kept": d.kept,
+        "relation": pair.relation,
+        "direction": pair.direction,
+        "jaccard": round(pair.jaccard, 4),
+        "containment": {"a_in_b": round(pair.a_in_b, 4), "b_in_a": round(pair.b_in_a, 4)},
+        "pair": {"a": pair.a, "b": pair.b},
+        "shared_words": {"a": pair.shared_words_a, "b": pair.shared_words_b},
+        "longest_passage_words": pair.longest_passage,
+        "summary": pair.explanation.summary if pair.explanation is not None else None,
+        "keep_reason": d.keep_reason,
+        "record": {"file": where[0], "position": where[1]} if where is not None else None,
+    }
+    return json.dumps(record, ensure_ascii=False)
+
+
+def _json_line(value: object) -> bytes:
+    import json
+
+    return json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
 _WithSkipped = TypeVar("_WithSkipped", Report, "RefreshStats")
@@ -803,6 +1084,7 @@ def _scan(
     paths: Sequence[str] = (),
     warn: Callable[[str], None] = lambda message: None,
     inherited: Inherited | None = None,
+    keep_pair: Callable[[str, str], bool] | None = None,
 ) -> Report:
     # A scan builds hundreds of thousands of long-lived records (documents, then explained pairs
     # unpickled from the workers) and no reference cycles: collecting while they pile up only walks
@@ -845,6 +1127,8 @@ def _scan(
             flat = flatten(flat.sequences(kept))
             text_hashes = [text_hashes[i] for i in kept]
         stats["copies"] = len(copies)
+        if keep_pair is not None and copies:
+            copies = _across(copies, keep_pair)
         boilerplate, wording, lay = corpus_layout(flat, text_hashes, settings, stats, timings, release=True)
         del flat
         clock = time.perf_counter()
@@ -860,7 +1144,8 @@ def _scan(
         def later() -> list[tuple[str, str]]:
             # The layout goes as soon as this is done with it: the rest of the scan does not need it.
             kept = ruled_in(held.pop(), few, settings, stats)
-            return [(path_of[a], path_of[b]) for a, b in kept]
+            pairs = [(path_of[a], path_of[b]) for a, b in kept]
+            return pairs if keep_pair is None else [pair for pair in pairs if keep_pair(*pair)]
 
         content_hashes = {d.path: d.content_hash for d in documents}
 
@@ -882,7 +1167,14 @@ def _scan(
                 common,
             )
 
-        sure, few, grouped, (early, early_warnings, early_held) = _near_copies(sure, few, path_of, check)
+        if keep_pair is None:
+            sure, few, grouped, (early, early_warnings, early_held) = _near_copies(sure, few, path_of, check)
+        else:
+            # Only some pairs are wanted: a group's pairs through its representative might not be.
+            grouped, early, early_warnings, early_held = [], [], [], []
+            # Copies of one text stay paired with their first, whichever side each is on: a copy
+            # stands for the others in their pairs.
+            sure = [(a, b) for a, b in sure if keep_pair(path_of[a], path_of[b])]
         stats["groups"] = len(grouped)
         stats["grouped_documents"] = sum(len(g) for g in grouped)
         found = sorted([(path_of[a], path_of[b]) for a, b in sure] + copies)
@@ -902,6 +1194,8 @@ def _scan(
         if keep_texts:
             in_pairs = {p.a for p in pairs} | {p.b for p in pairs}
             texts = read_texts([by_path[path] for path in sorted(in_pairs)], settings.max_bytes)
+        if keep_pair is not None:
+            pairs = [pair for pair in pairs if keep_pair(pair.a, pair.b)]
         groups = clusters(pairs, attributions)
         near = tuple(Group(path_of[g[0]], tuple(path_of[x] for x in g)) for g in grouped)
         _lap(timings, "cluster", clock)
@@ -920,6 +1214,25 @@ def _scan(
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _across(
+    copies: Sequence[tuple[str, str]], keep_pair: Callable[[str, str], bool]
+) -> list[tuple[str, str]]:
+    """Copies of one text (each paired with the first) paired across the two sides ``keep_pair``
+    tells apart: each copy with the first copy on the other side, when there is one."""
+    members: dict[str, list[str]] = {}
+    for first, copy in copies:
+        members.setdefault(first, [first]).append(copy)
+    out: list[tuple[str, str]] = []
+    for group in members.values():
+        head = group[0]
+        other = [m for m in group[1:] if keep_pair(head, m)]
+        same = [m for m in group[1:] if not keep_pair(head, m)]
+        if other:
+            out.extend((head, m) for m in other)
+            out.extend((other[0], m) if other[0] < m else (m, other[0]) for m in same)
+    return sorted(out)
 
 
 def _near_copies(
@@ -991,6 +1304,40 @@ def compare(
             raise InputError(f"not a file: {given}")
         sources.append(Source(path, display_path(given)))
     prepared = prepare_batch(sources, settings.shingle_size, settings.max_bytes)
+    return _compared(prepared, read_texts(sources, settings.max_bytes), settings)
+
+
+def compare_texts(
+    text_a: str, text_b: str, settings: Settings | None = None, *, names: tuple[str, str] = ("a", "b")
+) -> Comparison:
+    """:func:`compare` on two texts in memory, named ``names`` in the result.
+
+    Example::
+
+        from dedup import compare_texts
+        result = compare_texts("the first text ...", "the second text ...", names=("old", "new"))
+    """
+    settings = settings or Settings()
+    if names[0] == names[1]:
+        raise InputError(f"two texts named {names[0]!r}: give them different names")
+    texts = dict(zip(names, (text_a, text_b), strict=True))
+    read = [
+        Text(
+            Source(name, name),
+            text,
+            "utf-8",
+            hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
+        )
+        if text.strip()
+        else Skipped(name, "empty")
+        for name, text in texts.items()
+    ]
+    return _compared(prepare_texts(read, settings.shingle_size), texts, settings)
+
+
+def _compared(
+    prepared: Sequence[Prepared | Skipped], texts: Mapping[str, str], settings: Settings
+) -> Comparison:
     for result in prepared:
         if isinstance(result, Skipped):
             raise InputError(f"cannot compare {result.path}: {result.reason}")
@@ -1001,13 +1348,12 @@ def compare(
         for p in (first, second)
     )
     pair = measure(a, b, settings)
-    texts = read_texts(sources, settings.max_bytes)
     return Comparison(
         first.document,
         second.document,
         with_explanation(pair, texts, settings),
         settings.as_dict(),
-        texts,
+        dict(texts),
     )
 
 

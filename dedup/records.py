@@ -139,13 +139,11 @@ def list_records(
                 spooled.write(line + b"\n")
                 record = Record(display, position, at, len(line), SPOOL_FIELD)
             out.records.append((ident, record))
-    except InputError:
-        raise
-    except (OSError, EOFError, ValueError, csv.Error, ImportError) as exc:
+    except (InputError, OSError, EOFError, ValueError, csv.Error, ImportError) as exc:
         raise InputError(f"cannot read {display} as {fmt}: {exc}") from exc
     finally:
         if spooled is not None:
-            spooled.flush()
+            spooled.close()
     if not with_text and fields_seen:
         shown = ", ".join(sorted(fields_seen)[:8])
         raise InputError(
@@ -203,7 +201,7 @@ def _jsonl(raw: IO[bytes]) -> Iterator[Row]:
         if not body.strip():
             continue
         try:
-            value = json.loads(body)
+            value = json.loads(body.decode("utf-8"))
         except UnicodeDecodeError:
             yield number, start, len(body), "undecodable (not UTF-8)"
             continue
