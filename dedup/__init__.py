@@ -11,7 +11,10 @@ __version__ = "0.1.0"
 __all__ = [
     "Settings",
     "scan",
+    "scan_texts",
     "compare",
+    "compare_texts",
+    "clean",
     "Report",
     "Comparison",
     "Pair",
@@ -26,12 +29,15 @@ if TYPE_CHECKING:
     from dedup.cluster import every_pair
     from dedup.config import Settings
     from dedup.models import Cluster, Comparison, Document, Pair, Report, Skipped
-    from dedup.pipeline import compare, scan
+    from dedup.pipeline import clean, compare, compare_texts, scan, scan_texts
 
 _LAZY = {
     "Settings": "dedup.config",
     "scan": "dedup.pipeline",
     "compare": "dedup.pipeline",
+    "scan_texts": "dedup.pipeline",
+    "compare_texts": "dedup.pipeline",
+    "clean": "dedup.pipeline",
     "Comparison": "dedup.models",
     "Report": "dedup.models",
     "Pair": "dedup.models",

@@ -122,7 +122,8 @@ def decide(
             if found is None or found.relation not in wanted or not _drops(found, doc):
                 del drops[doc]
                 break
-            d = drops[doc] = Drop(doc, final, found, drops[d.kept].keep_reason)
+            why = f"{doc} lies inside it" if found.relation == "contained" else rank[final].reason
+            d = drops[doc] = Drop(doc, final, found, why)
     return [drops[d] for d in sorted(drops)]
 
 

@@ -17,7 +17,9 @@ from dedup.cli import cli
 from dedup.errors import InputError
 from dedup.pipeline import clean
 
-TEXTS = {p.stem: p.read_text(encoding="utf-8") for p in sorted(SAMPLES.iterdir()) if p.suffix != ".html"}
+TEXTS = {
+    p.stem: p.read_text(encoding="utf-8") for p in sorted(SAMPLES.iterdir()) if p.suffix in (".txt", ".md")
+}
 ORIGINAL = TEXTS["iran-russia-pact_original"]
 
 
@@ -62,6 +64,8 @@ def test_jsonl_in_jsonl_out_untouched_and_every_drop_explained(tmp_path: Path) -
         assert r["relation"] in ("identical", "near-duplicate", "contained")
         assert isinstance(r["summary"], str) and r["keep_reason"]
         assert r["record"]["file"] == f"{tmp_path}/c.jsonl"
+        if r["relation"] == "contained":
+            assert r["keep_reason"] == f"{r['dropped']} lies inside it"
     assert f"Kept {len(lines) - 4} of {len(lines)} documents; dropped 4" in done.stdout
 
 

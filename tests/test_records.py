@@ -16,7 +16,9 @@ from dedup.cli import cli
 from dedup.errors import InputError
 from dedup.pipeline import compare_texts, scan_texts
 
-TEXTS = {p.stem: p.read_text(encoding="utf-8") for p in sorted(SAMPLES.iterdir()) if p.suffix != ".html"}
+TEXTS = {
+    p.stem: p.read_text(encoding="utf-8") for p in sorted(SAMPLES.iterdir()) if p.suffix in (".txt", ".md")
+}
 
 
 def _expected_pairs(prefix: str) -> set[tuple[str, str, str]]:
