@@ -222,6 +222,17 @@ def settings_options(fn: F) -> F:
     return fn
 
 
+def fail_on_option(fn: F) -> F:
+    """``--fail-on``, shared by scan and hook."""
+    return click.option(
+        "--fail-on",
+        multiple=True,
+        metavar="RELATION[,RELATION]",
+        help="Exit 1 only when a reported pair has one of these relations; the others are still "
+        "shown. [default: any relation]",
+    )(fn)
+
+
 def load_settings(config_path: Path | None, overrides: dict[str, Any]) -> Any:
     """Settings from [tool.dedup] (explicit file, or found upward from here) and the flags."""
     from dedup.config import Settings, build_settings, find_pyproject, load_pyproject, paths_from_folder
@@ -347,6 +358,31 @@ class _Warnings:
     "--index", "use_index", is_flag=True, help="Read unchanged documents from the index (--index-dir)."
 )
 @click.option("--baseline", metavar="FILE", help="Report only pairs not accepted in this baseline file.")
+@click.option(
+    "--relation",
+    "relations",
+    multiple=True,
+    metavar="REL",
+    help="Report only pairs of this relation: identical, near-duplicate, contained, overlap "
+    "(repeatable, or comma-separated). [default: all]",
+)
+@click.option(
+    "--min-words",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="Report only pairs sharing at least N words (the larger of shared_words a and b). [default: 0]",
+)
+@click.option(
+    "--summary", "summary_only", is_flag=True, help="Print counts per relation and the largest clusters only."
+)
+@fail_on_option
+@click.option(
+    "--fail-on-new",
+    is_flag=True,
+    help="Exit 1 only for pairs not accepted in the baseline (--baseline FILE, or baseline in "
+    "[tool.dedup]); accepted pairs are still shown unless --baseline hides them.",
+)
 @settings_options
 def scan(
     paths: tuple[str, ...],
@@ -355,6 +391,11 @@ def scan(
     explain: bool,
     timings: bool,
     use_index: bool,
+    relations: tuple[str, ...],
+    min_words: int,
+    summary_only: bool,
+    fail_on: tuple[str, ...],
+    fail_on_new: bool,
     config_path: Path | None,
     **overrides: Any,
 ) -> None:
@@ -369,11 +410,18 @@ def scan(
         dedup scan samples/
         dedup scan corpus/ --json > pairs.json
         dedup scan corpus/ --include '*.txt' --exclude drafts --contained 0.9
+        dedup scan corpus/ --relation near-duplicate --relation contained --min-words 50
+        dedup scan corpus/ --fail-on near-duplicate,contained --fail-on-new --summary
     """
+    from dedup.gate import Triage, parse_relations, triage
     from dedup.pipeline import scan as run_scan
 
     _given(*paths)
     with_baseline = overrides.get("baseline") is not None
+    rules = Triage(parse_relations(relations, "--relation") if relations else Triage.relations, min_words)
+    gate = _gate(fail_on, fail_on_new)
+    if summary_only and (as_json or explain):
+        raise click.UsageError("--summary is a terminal view: it cannot go with --json or --explain")
     settings = load_settings(config_path, overrides)
     warn = _Warnings()
     with warn.progress_bar(not no_progress) as progress:
@@ -382,11 +430,14 @@ def scan(
             settings,
             progress=progress,
             keep_texts=explain and not as_json,
+            explain_spans=not summary_only,
             use_index=use_index,
             warn=warn,
         )
     if with_baseline:
         report = _without_accepted(report, settings)
+    report = triage(report, rules)
+    new = _not_accepted(report, settings, named=with_baseline, warn=warn) if gate.new_only else None
     for skipped in report.skipped:
         warn(f"skipped {skipped.path}: {skipped.reason}")
     if timings:
@@ -401,11 +452,17 @@ def scan(
         from dedup.render.json import chunks
 
         _write_json(chunks(report))
+    elif summary_only:
+        from dedup.gate import summarize
+        from dedup.render import terminal
+
+        terminal.render_summary(report, summarize(report), terminal.console())
     else:
         from dedup.render import terminal
 
         terminal.render(report, terminal.console(), explain=explain)
-    sys.exit(report.return_code)
+    _gate_note(gate, report.pairs, new)
+    sys.exit(gate.return_code(report.pairs, new))
 
 
 @cli.command()
@@ -454,6 +511,31 @@ def _given(*paths: str) -> None:
     """An InputError for an empty path, which would otherwise name the current folder."""
     if "" in paths:
         raise InputError_("an empty path names no file or folder (use '.' for the current folder)")
+
+
+def _gate(fail_on: tuple[str, ...], fail_on_new: bool) -> Any:
+    """The gate of --fail-on and --fail-on-new."""
+    from dedup.gate import Gate, parse_relations
+
+    return Gate(parse_relations(fail_on, "--fail-on") if fail_on else Gate.fail_on, fail_on_new)
+
+
+def _gate_note(gate: Any, pairs: Any, new: Any) -> None:
+    """When the gate lets some reported pairs pass, one line on stderr says how many fail."""
+    if gate.narrows and pairs:
+        click.echo(f"dedup: {gate.note(len(gate.failing(pairs, new)), len(pairs))}", err=True)
+
+
+def _not_accepted(report: Any, settings: Any, *, named: bool, warn: Callable[[str], None]) -> Any:
+    """The reported pairs the baseline file does not accept, for --fail-on-new. A baseline named
+    with --baseline must exist (checked already); the default one may not exist yet."""
+    from dedup.baseline import load_baseline, new_pairs, relative_to
+
+    path = Path(settings.baseline)
+    if not named and not path.exists():
+        warn(f"no baseline file {settings.baseline}: every pair is new")
+    accepted = load_baseline(path)
+    return new_pairs(report.pairs, report.documents, accepted, relative_to(path, Path.cwd()))
 
 
 def _without_accepted(report: Any, settings: Any) -> Any:

@@ -251,6 +251,38 @@ def copies_lines(first: str, others: Sequence[str]) -> list[str]:
     return lines
 
 
+MEMBERS_SHOWN = 3
+"""Members of a cluster named in the summary view before the rest are counted."""
+
+
+def render_summary(report: Report, summary: Any, out: Console) -> None:
+    """Print ``scan --summary``: the summary line, pairs per relation, then the largest clusters
+    (a :class:`dedup.gate.Summary`), each with its size and first members."""
+    out.print(f"[bold]{escape(summary_line(report))}[/]")
+    out.print()
+    width = max(len(relation) for relation in summary.counts)
+    for relation, count in summary.counts.items():
+        out.print(f"  [{_STYLE.get(relation, 'bold')}]{relation:<{width}}[/] {count:>7,}")
+    if not summary.largest:
+        return
+    out.print()
+    shown = len(summary.largest)
+    out.print(f"[bold]Largest clusters[/] ({shown} of {summary.clusters:,})")
+    for size in summary.largest:
+        cluster = size.cluster
+        members = [
+            escape(m) + (" [green](likely original)[/]" if m == cluster.original else "")
+            for m in cluster.members[:MEMBERS_SHOWN]
+        ]
+        rest = len(cluster.members) - MEMBERS_SHOWN
+        more = f" [dim]and {rest} more[/]" if rest > 0 else ""
+        _emit(
+            out,
+            f"  Cluster {size.number} · {len(cluster.members)} documents, {size.pairs} "
+            f"pair{'s' if size.pairs != 1 else ''}: {', '.join(members)}{more}",
+        )
+
+
 def warn(err: Console, message: str) -> None:
     """One warning line on the error console."""
     # soft_wrap: rich would otherwise break a long line at the width it assumes off a terminal
