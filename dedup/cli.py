@@ -641,8 +641,17 @@ def baseline(paths: tuple[str, ...], config_path: Path | None, **overrides: Any)
     metavar="FILE",
     help="File of accepted pairs; an absent file accepts none. [default: .dedup-baseline.json]",
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the new pairs as `scan --json` does.")
+@fail_on_option
 @settings_options
-def hook(files: tuple[str, ...], corpus: tuple[str, ...], config_path: Path | None, **overrides: Any) -> None:
+def hook(
+    files: tuple[str, ...],
+    corpus: tuple[str, ...],
+    as_json: bool,
+    fail_on: tuple[str, ...],
+    config_path: Path | None,
+    **overrides: Any,
+) -> None:
     """Pre-commit check: fail when a changed FILE duplicates a document of the corpus.
 
     Each file is compared with every document of the corpus folders through the index, not only
@@ -654,11 +663,13 @@ def hook(files: tuple[str, ...], corpus: tuple[str, ...], config_path: Path | No
     \b
         dedup hook articles/new-story.txt --corpus articles
         dedup hook articles/new-story.txt --corpus articles --baseline accepted.json
+        dedup hook articles/new-story.txt --corpus articles --fail-on near-duplicate,contained
     """
-    from dedup.hook import check
+    from dedup.hook import check, hook_report
     from dedup.render import terminal
 
     _given(*files, *corpus)
+    gate = _gate(fail_on, False)
     named_baseline = overrides.get("baseline") is not None
     settings = load_settings(config_path, overrides)
     err = terminal.console(stderr=True)
@@ -666,10 +677,23 @@ def hook(files: tuple[str, ...], corpus: tuple[str, ...], config_path: Path | No
     for skipped in result.skipped:
         terminal.warn(err, f"skipped {skipped.path}: {skipped.reason}")
     _still_wanted()
-    terminal.render_findings(
-        result, settings.baseline, corpus or settings.corpus, terminal.console(), name_baseline=named_baseline
-    )
-    sys.exit(result.return_code)
+    pairs = [finding.pair for finding in result.findings]
+    if as_json:
+        from dedup.render.json import chunks
+
+        _write_json(chunks(hook_report(result, settings)))
+    else:
+        failing = {(p.a, p.b) for p in gate.failing(pairs)}
+        terminal.render_findings(
+            result,
+            settings.baseline,
+            corpus or settings.corpus,
+            terminal.console(),
+            name_baseline=named_baseline,
+            fails=lambda pair: (pair.a, pair.b) in failing,
+        )
+    _gate_note(gate, pairs, None)
+    sys.exit(gate.return_code(pairs))
 
 
 class _Unwritable(io.TextIOBase):

@@ -16,11 +16,12 @@ from pathlib import Path
 import numpy as np
 
 from dedup.baseline import load_baseline, new_pairs, relative_to
+from dedup.cluster import clusters
 from dedup.config import Settings
 from dedup.errors import ConfigError
 from dedup.fingerprint import fingerprints
 from dedup.index import Index, index_key, root_key, with_index
-from dedup.models import Document, Pair, Skipped
+from dedup.models import Document, Pair, Report, Skipped
 from dedup.pipeline import learn_boilerplate, prepare_all, read_texts, with_explanation
 from dedup.prepare import Prepared
 from dedup.shingle import HashSet
@@ -45,6 +46,10 @@ class HookResult:
     checked: int
     skipped: tuple[Skipped, ...]
     accepted: int
+    documents: tuple[Document, ...] = ()
+    """The changed files' documents and every corpus document in a pair with one of them."""
+    found: tuple[Pair, ...] = ()
+    """Every pair found, accepted ones included (``findings`` holds the new ones)."""
 
     @property
     def return_code(self) -> int:
@@ -156,7 +161,16 @@ def check(
             found, list(documents.values()), accepted, relative_to(Path(settings.baseline), cwd)
         )
         findings = _explained(fresh, changed, settings, boilerplate, cwd)
-        return HookResult(tuple(findings), len(changed), stats.skipped, len(found) - len(fresh))
+        changed_paths = {s.display for s in changed}
+        involved = changed_paths | {p for pair in found for p in (pair.a, pair.b)}
+        return HookResult(
+            tuple(findings),
+            len(changed),
+            stats.skipped,
+            len(found) - len(fresh),
+            tuple(documents[p] for p in sorted(involved) if p in documents),
+            tuple(found),
+        )
 
     return with_index(cwd / settings.index, cwd, settings, warn, run)
 
@@ -181,3 +195,13 @@ def _explained(
         )
         out.append(Finding(mine, other, pair))
     return out
+
+
+def hook_report(result: HookResult, settings: Settings) -> Report:
+    """The hook's findings as a scan report (for the JSON renderer): its pairs are the new pairs,
+    explained; its documents the changed files and the corpus documents they pair with."""
+    pairs = [f.pair for f in result.findings]
+    attributions = {d.path: d.attribution for d in result.documents}
+    return Report(
+        result.documents, tuple(pairs), clusters(pairs, attributions), result.skipped, settings.as_dict()
+    )

@@ -166,3 +166,54 @@ def test_fail_on_new_shows_accepted_pairs_and_fails_only_on_new_ones(corpus: Pat
 def test_fail_on_new_without_a_baseline_file_takes_every_pair_as_new(corpus: Path) -> None:
     code, _, err = run("scan", "articles", "--fail-on-new")
     assert code == 1 and "no baseline file .dedup-baseline.json: every pair is new" in err
+
+
+def test_hook_fail_on_shows_every_new_pair_and_fails_only_on_those_relations(corpus: Path) -> None:
+    shutil.copy(SAMPLES / "iran-russia-pact_truncated-copy.txt", corpus / "new.txt")
+    hook = ["hook", "new.txt", "--corpus", "articles"]
+    code, out, err = run(*hook, "--fail-on", "near-duplicate")
+    flat = " ".join(out.split())
+    assert code == 0, out + err
+    assert "new.txt duplicates articles/iran-russia-pact_original.txt" in flat
+    assert "does not fail: contained is not in --fail-on" in flat
+    assert "does not fail: identical is not in --fail-on" in flat
+    assert "0 of 3 reported pairs fail (--fail-on near-duplicate)" in err
+    code, out, err = run(*hook, "--fail-on", "near-duplicate,identical")
+    assert code == 1 and "1 of 3 reported pairs fail" in err
+    assert run(*hook)[0] == 1
+    assert run(*hook, "--fail-on", "contained,bogus")[0] == 2
+
+
+def test_hook_json_prints_the_pair_records_of_scan_json(corpus: Path) -> None:
+    import jsonschema
+
+    from dedup.render.json import SCHEMA_VERSION
+
+    shutil.copy(SAMPLES / "iran-russia-pact_reprint.txt", corpus / "new.txt")
+    code, out, err = run("hook", "new.txt", "--corpus", "articles", "--json")
+    assert code == 1, err
+    report = json.loads(out)
+    schema = json.loads((Path(__file__).parents[1] / "dedup/schema/report.schema.json").read_text())
+    jsonschema.validate(report, schema)
+    assert report["schema_version"] == SCHEMA_VERSION
+    pairs = {(p["a"], p["b"]): p for p in report["pairs"]}
+    assert set(pairs) == {
+        ("articles/iran-russia-pact_original.txt", "new.txt"),
+        ("articles/iran-russia-pact_reprint.txt", "new.txt"),
+        ("articles/iran-russia-pact_truncated-copy.txt", "new.txt"),
+    }
+    assert pairs[("articles/iran-russia-pact_reprint.txt", "new.txt")]["relation"] == "identical"
+    assert {d["path"] for d in report["documents"]} == {"new.txt", *(a for a, _ in pairs)}
+    assert report["summary"]["documents"] == 4 and report["clusters"][0]["members"][-1] == "new.txt"
+    # The same records as `scan --json`: same keys, same numbers for the same pair.
+    code, out, _ = run("scan", "articles", "new.txt", "--json")
+    scanned = {(p["a"], p["b"]): p for p in json.loads(out)["pairs"]}
+    same = scanned[("articles/iran-russia-pact_reprint.txt", "new.txt")]
+    hooked = pairs[("articles/iran-russia-pact_reprint.txt", "new.txt")]
+    assert list(hooked) == list(same)
+    for key in ("relation", "direction", "jaccard", "containment", "shared_words", "summary"):
+        assert hooked[key] == same[key], key
+    # Nothing new: an empty list of pairs, exit 0.
+    (corpus / "other.txt").write_text("A note about nothing in particular, with no copied text.\n")
+    code, out, _ = run("hook", "other.txt", "--corpus", "articles", "--json")
+    assert code == 0 and json.loads(out)["pairs"] == []

@@ -328,10 +328,17 @@ def progress_bar(err: Console, delay: float = 0.5) -> Iterator[Callable[[str, in
 
 
 def render_findings(
-    result: Any, baseline: str, corpus: Sequence[str], out: Console, *, name_baseline: bool = False
+    result: Any,
+    baseline: str,
+    corpus: Sequence[str],
+    out: Console,
+    *,
+    name_baseline: bool = False,
+    fails: Callable[[Pair], bool] = lambda pair: True,
 ) -> None:
     """The hook's report: for each changed file that duplicates a document, what, how much, why,
-    and how to accept the pair (``--baseline FILE`` in that command when ``name_baseline``)."""
+    and how to accept the pair (``--baseline FILE`` in that command when ``name_baseline``); a
+    pair that does not ``fails`` (its relation is not in ``--fail-on``) is marked so."""
     for finding in result.findings:
         pair = finding.pair
         inside = pair.a_in_b if finding.path == pair.a else pair.b_in_a
@@ -349,6 +356,8 @@ def render_findings(
         )
         if pair.explanation is not None:
             _emit(out, f"  differs: {escape(pair.explanation.summary)}")
+        if not fails(pair):
+            _emit(out, f"  [dim]does not fail: {relation} is not in --fail-on[/]")
     if result.findings:
         folders = " ".join(corpus) or "CORPUS"
         option = f" --baseline {escape(baseline)}" if name_baseline else ""
