@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dedup import gitsync
 from dedup.baseline import load_baseline, new_pairs, relative_to
 from dedup.cluster import clusters
 from dedup.config import Settings
@@ -25,7 +26,7 @@ from dedup.models import Document, Pair, Report, Skipped
 from dedup.pipeline import learn_boilerplate, prepare_all, read_texts, with_explanation
 from dedup.prepare import Prepared
 from dedup.shingle import HashSet
-from dedup.sources import Source, discover, display_path
+from dedup.sources import Source, discover, display_path, selects
 from dedup.verify import measure, sketched
 
 
@@ -96,6 +97,7 @@ def check(
             built = index.refresh(corpus_sources, prepare, prune_under=[str(cwd / r) for r in missing])
             for skipped in (*passed_over_in_corpus, *built.skipped):
                 warn(f"skipped {skipped.path}: {skipped.reason}")
+        _catch_up(index, roots, cwd, settings, prepare, fresh=missing, warn=warn)
         stats = index.refresh(changed, prepare)
         if index.boilerplate_is_stale(settings):
             learn_boilerplate(index, settings)
@@ -173,6 +175,48 @@ def check(
         )
 
     return with_index(cwd / settings.index, cwd, settings, warn, run)
+
+
+def _catch_up(
+    index: Index,
+    roots: Sequence[str],
+    cwd: Path,
+    settings: Settings,
+    prepare: Callable[[Sequence[Source]], list[Prepared | Skipped]],
+    *,
+    fresh: Sequence[str],
+    warn: Callable[[str], None],
+) -> None:
+    """Bring the index up to date with what git changed in the corpus folders since the hook last
+    ran (a checkout, merge or pull): the tracked files whose ``git ls-files`` entry differs from
+    the listing the index recorded are refreshed, added or forgotten. A folder without a recorded
+    listing (indexed by ``dedup index``, or before this check existed) is compared with the disk
+    once, file by file, unless it was indexed whole in this run (``fresh``). Outside a git work
+    tree nothing is checked: the index is trusted, as before."""
+    select = selects(settings)
+    for root in roots:
+        now = gitsync.listing(root, cwd)
+        if now is None:
+            continue
+        key = root_key(cwd / root, cwd)
+        before = index.git_listing(key)
+        passed_over: list[Skipped] = []
+        if before is None and root not in fresh:
+            sources = discover([root], settings, cwd, passed_over)
+            done = index.refresh(sources, prepare, prune_under=[str(cwd / root)])
+        elif before is not None:
+            todo = [
+                Source(cwd / path, display_path(path))
+                for path in gitsync.changed(before, now)
+                if select(Path(os.path.relpath(cwd / path, cwd / root)).as_posix())
+            ]
+            done = index.refresh(todo, prepare)
+        else:
+            done = None
+        for skipped in (*passed_over, *(done.skipped if done else ())):
+            warn(f"skipped {skipped.path}: {skipped.reason}")
+        if now != before:
+            index.set_git_listing(key, now)
 
 
 def _below(key: str, root: str) -> bool:
