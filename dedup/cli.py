@@ -591,40 +591,82 @@ def index(paths: tuple[str, ...], config_path: Path | None, **overrides: Any) ->
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option("--baseline", metavar="FILE", help="Where to write. [default: .dedup-baseline.json]")
+@click.option(
+    "--pair",
+    nargs=2,
+    metavar="A B",
+    type=click.Path(path_type=str),
+    help="Accept the pair of these two documents (instead of PATHS); they must earn a relation.",
+)
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Write only the pairs found under PATHS, dropping every other accepted pair. [default: merge]",
+)
+@click.option(
+    "--corpus",
+    "corpus",
+    multiple=True,
+    metavar="DIR",
+    help="Also accept the pairs the documents under PATHS make with this folder (repeatable). "
+    "[default: corpus in [tool.dedup]]",
+)
 @settings_options
-def baseline(paths: tuple[str, ...], config_path: Path | None, **overrides: Any) -> None:
-    """Accept every pair found under PATHS: write them to the baseline file (--baseline).
+def baseline(
+    paths: tuple[str, ...],
+    pair: tuple[str, str] | None,
+    replace: bool,
+    corpus: tuple[str, ...],
+    config_path: Path | None,
+    **overrides: Any,
+) -> None:
+    """Accept the pairs the documents under PATHS are in: add them to the baseline file (--baseline).
 
-    The hook and `scan --baseline FILE` then report only pairs not in it. Pairs are keyed by the
-    sha256 of both files, so edits to other documents leave the file unchanged and a renamed file
-    keeps its acceptance. Commit the file.
+    Pairs accepted before are kept (--replace rewrites the file from scratch); entries of files
+    that no longer exist are dropped, with a note. The hook and `scan --baseline FILE` then report
+    only pairs not in the file. Pairs are keyed by the sha256 of both files, so edits to other
+    documents leave the file unchanged and a renamed file keeps its acceptance. Commit the file.
 
     Example:
 
     \b
         dedup baseline articles/
+        dedup baseline articles/new-reprint.txt
+        dedup baseline --pair articles/a.txt articles/b.txt
         git add .dedup-baseline.json
     """
+    from dedup.accept import accept_pair, accept_paths
     from dedup.atomic import writable
-    from dedup.baseline import write_baseline
-    from dedup.pipeline import scan as run_scan
     from dedup.render import terminal
 
-    _given(*paths)
+    if bool(paths) == bool(pair):
+        raise click.UsageError("give PATHS, or --pair A B (not both)")
+    if pair and (replace or corpus):
+        raise click.UsageError("--pair accepts one pair: it cannot go with --replace or --corpus")
+    _given(*paths, *(pair or ()), *corpus)
     settings = load_settings(config_path, overrides)
     writable(Path(settings.baseline))  # a baseline that cannot be written is said before the scan
     err = terminal.console(stderr=True)
-    report = run_scan(
-        paths, settings, explain_spans=False, use_index=True, warn=lambda message: terminal.warn(err, message)
+
+    def warn(message: str) -> None:
+        terminal.warn(err, message)
+
+    if pair:
+        done = accept_pair(pair[0], pair[1], settings)
+    else:
+        done = accept_paths(paths, settings, corpus=corpus, replace=replace, warn=warn)
+    for skipped in done.skipped:
+        warn(f"skipped {skipped.path}: {skipped.reason}")
+    for line in done.dropped:
+        click.echo(f"note: {line}", err=True)
+    kept = f", {done.kept} kept" if not replace else ""
+    click.echo(
+        f"wrote {done.total} accepted pair{'s' if done.total != 1 else ''} to {settings.baseline} "
+        f"({done.added} new{kept}{f', {len(done.dropped)} dropped' if done.dropped else ''})",
+        err=True,
     )
-    for skipped in report.skipped:
-        terminal.warn(err, f"skipped {skipped.path}: {skipped.reason}")
-    if not report.documents:
-        raise InputError_(f"no documents under {' '.join(paths)}: the baseline was left as it was")
-    count = write_baseline(Path(settings.baseline), report.pairs, report.documents, Path.cwd())
-    click.echo(f"wrote {count} accepted pair{'s' if count != 1 else ''} to {settings.baseline}", err=True)
 
 
 @cli.command()

@@ -464,6 +464,20 @@ class Index:
             "INSERT OR REPLACE INTO meta VALUES ('roots', ?)", (json.dumps(roots, sort_keys=True),)
         )
 
+    def present(self, hashes: Iterable[str]) -> set[str]:
+        """Those of ``hashes`` (sha256 of files' bytes) that an indexed document has, and that
+        still exists on disk under its indexed path."""
+        found: set[str] = set()
+        wanted = sorted(set(hashes))
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start : start + 900]
+            rows = self.conn.execute(
+                f"SELECT content_hash, key FROM docs WHERE content_hash IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update(str(h) for h, key in rows if self.path_of(str(key)).is_file())
+        return found
+
     def git_listing(self, root: str) -> bytes | None:
         """The ``git ls-files`` listing of the folder ``root`` (a root key) that the index was last
         brought up to date with (see :mod:`dedup.gitsync`), or None when it has none."""
