@@ -229,7 +229,7 @@ def fail_on_option(fn: F) -> F:
         multiple=True,
         metavar="RELATION[,RELATION]",
         help="Exit 1 only when a reported pair has one of these relations; the others are still "
-        "shown. [default: any relation]",
+        "shown. Default: any relation.",
     )(fn)
 
 
@@ -419,10 +419,10 @@ def scan(
     _given(*paths)
     with_baseline = overrides.get("baseline") is not None
     rules = Triage(parse_relations(relations, "--relation") if relations else Triage.relations, min_words)
-    gate = _gate(fail_on, fail_on_new)
     if summary_only and (as_json or explain):
         raise click.UsageError("--summary is a terminal view: it cannot go with --json or --explain")
-    settings = load_settings(config_path, overrides)
+    settings = load_settings(config_path, _with_gate(overrides, fail_on, fail_on_new))
+    gate = _gate(settings)
     warn = _Warnings()
     with warn.progress_bar(not no_progress) as progress:
         report = run_scan(
@@ -513,11 +513,21 @@ def _given(*paths: str) -> None:
         raise InputError_("an empty path names no file or folder (use '.' for the current folder)")
 
 
-def _gate(fail_on: tuple[str, ...], fail_on_new: bool) -> Any:
-    """The gate of --fail-on and --fail-on-new."""
+def _with_gate(overrides: dict[str, Any], fail_on: tuple[str, ...], fail_on_new: bool) -> dict[str, Any]:
+    """The settings overrides with --fail-on and --fail-on-new (which win over [tool.dedup])."""
+    from dedup.gate import ordered, parse_relations
+
+    relations = ordered(parse_relations(fail_on, "--fail-on")).split(",") if fail_on else None
+    gate = {"fail_on": tuple(relations) if relations else None, "fail_on_new": fail_on_new or None}
+    return {**overrides, **gate}
+
+
+def _gate(settings: Any, new_only: bool | None = None) -> Any:
+    """The gate of the settings' fail_on and fail_on_new."""
     from dedup.gate import Gate, parse_relations
 
-    return Gate(parse_relations(fail_on, "--fail-on") if fail_on else Gate.fail_on, fail_on_new)
+    fail_on = parse_relations(settings.fail_on, "fail-on") if settings.fail_on else Gate.fail_on
+    return Gate(fail_on, settings.fail_on_new if new_only is None else new_only)
 
 
 def _gate_note(gate: Any, pairs: Any, new: Any) -> None:
@@ -711,9 +721,9 @@ def hook(
     from dedup.render import terminal
 
     _given(*files, *corpus)
-    gate = _gate(fail_on, False)
     named_baseline = overrides.get("baseline") is not None
-    settings = load_settings(config_path, overrides)
+    settings = load_settings(config_path, _with_gate(overrides, fail_on, False))
+    gate = _gate(settings, new_only=False)  # the hook reports new pairs only, whatever the config
     err = terminal.console(stderr=True)
     result = check(files, settings, corpus=corpus, warn=lambda message: terminal.warn(err, message))
     for skipped in result.skipped:

@@ -70,6 +70,10 @@ class Settings:
     """File of accepted pairs (written by `dedup baseline`, read by the hook and `scan --baseline`)."""
     index: str = ".dedup"
     """Folder of the persistent index."""
+    fail_on: tuple[str, ...] = ()
+    """Relations of the reported pairs that make the exit code 1 (scan and hook); empty: any."""
+    fail_on_new: bool = False
+    """Scan: only pairs the baseline does not accept make the exit code 1."""
 
     def __post_init__(self) -> None:
         validate(self)
@@ -115,7 +119,7 @@ def usable_cores() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-_NOT_RESULTS = frozenset({"jobs", "corpus", "baseline", "index"})
+_NOT_RESULTS = frozenset({"jobs", "corpus", "baseline", "index", "fail_on", "fail_on_new"})
 
 _INT_RANGES = {
     "shingle_size": (1, 50),
@@ -161,6 +165,11 @@ def validate(settings: Settings) -> None:
         value = getattr(settings, name)
         if not isinstance(value, str) or not value:
             raise ConfigError(f"{_option(name)} must be a path, got {value!r}")
+    relations = ("identical", "near-duplicate", "contained", "overlap")
+    if not isinstance(settings.fail_on, tuple) or not all(r in relations for r in settings.fail_on):
+        raise ConfigError(f"--fail-on must list relations ({', '.join(relations)}), got {settings.fail_on!r}")
+    if not isinstance(settings.fail_on_new, bool):
+        raise ConfigError(f"--fail-on-new must be true or false, got {settings.fail_on_new!r}")
     if settings.shingle_size > settings.window:
         raise ConfigError("--window must be at least --shingle-size")
 
@@ -185,13 +194,15 @@ def settings_from_mapping(values: dict[str, Any], source: str) -> dict[str, Any]
         if name not in FIELD_NAMES:
             known = ", ".join(sorted(n.replace("_", "-") for n in FIELD_NAMES))
             raise ConfigError(f"{source}: unknown key {key!r} in [tool.dedup] (known: {known})")
-        if name in ("include", "exclude", "corpus"):
+        if name in ("include", "exclude", "corpus", "fail_on"):
             if isinstance(value, str):
                 value = [value]
             if not isinstance(value, list):
                 kind = "folders" if name == "corpus" else "glob patterns"
                 raise ConfigError(f"{source}: {key} must be a list of {kind}")
             value = tuple(value)
+            if name == "fail_on":  # "near-duplicate,contained" as on the command line
+                value = tuple(p.strip() for v in value for p in (v.split(",") if isinstance(v, str) else [v]))
         out[name] = value
     return out
 

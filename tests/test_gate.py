@@ -217,3 +217,28 @@ def test_hook_json_prints_the_pair_records_of_scan_json(corpus: Path) -> None:
     (corpus / "other.txt").write_text("A note about nothing in particular, with no copied text.\n")
     code, out, _ = run("hook", "other.txt", "--corpus", "articles", "--json")
     assert code == 0 and json.loads(out)["pairs"] == []
+
+
+def test_fail_on_and_fail_on_new_in_the_config_and_flags_win(corpus: Path) -> None:
+    (corpus / "pyproject.toml").write_text(
+        '[tool.dedup]\nfail-on = "near-duplicate,contained"\nfail-on-new = true\n', encoding="utf-8"
+    )
+    assert run("baseline", "articles")[0] == 0
+    library = (SAMPLES / "riverside-library-reopens.txt").read_text(encoding="utf-8")
+    (corpus / "articles" / "column.txt").write_text(
+        "A column on town affairs, with talk of rain and roads and the price of bread this year. "
+        + " ".join(library.split()[:45])
+        + " And then the column wanders off to talk about gardens, cats, and the village fete.\n",
+        encoding="utf-8",
+    )
+    code, out, err = run("scan", "articles")
+    assert code == 0 and "column.txt" in out, out + err  # a new overlap: not in fail-on
+    assert run("scan", "articles", "--fail-on", "overlap")[0] == 1  # the flag wins
+    truncated = (SAMPLES / "iran-russia-pact_truncated-copy.txt").read_text(encoding="utf-8")
+    (corpus / "new.txt").write_text(truncated + "\nA line of its own.\n", encoding="utf-8")
+    assert run("hook", "new.txt", "--corpus", "articles")[0] == 1  # new contained pairs
+    (corpus / "pyproject.toml").write_text('[tool.dedup]\nfail-on = ["overlap"]\n', encoding="utf-8")
+    assert run("hook", "new.txt", "--corpus", "articles")[0] == 0
+    (corpus / "pyproject.toml").write_text('[tool.dedup]\nfail-on = ["reprint"]\n', encoding="utf-8")
+    code, _, err = run("scan", "articles")
+    assert code == 2 and "--fail-on must list relations" in err
