@@ -113,7 +113,7 @@ def main() -> None:
     first_hook, code, tail = timed(
         [DEDUP, "hook", str(files[0].relative_to(work)), "--corpus", "corpus"], work
     )
-    assert code == 0, tail
+    assert code in (0, 1), tail  # a planted relative of the file is reported
     startup = statistics.median(timed([DEDUP, "--help"], work)[0] for _ in range(args.runs))
 
     # One edited file, checked against the whole corpus.
@@ -169,6 +169,7 @@ def main() -> None:
     finally:
         git(work, "checkout", "-q", "main")
         shutil.rmtree(copy.parent)
+    listing = [timed(["git", "ls-files", "-s", "-z", "--", "corpus"], work)[0] for _ in range(args.runs)]
     # 100 changed files, then a refresh.
     changed = files[:: max(1, len(files) // 100)][:100]
     saved = {f: f.read_bytes() for f in changed}
@@ -220,6 +221,15 @@ def main() -> None:
     emit(f"| refresh after 100 files changed (median of {len(refresh)}) | {changed_median:.2f} | < 5 |")
     emit()
     emit(f"Index size on disk: {size / 1e6:.0f} MB.")
+    emit()
+    emit(
+        "How the hook notices a checkout, merge or pull: it compares `git ls-files -s` of the corpus "
+        f"folder ({statistics.median(listing):.3f} s here, median of {len(listing)}; "
+        f"{len(files):,} entries) with the listing its index recorded at its last run, and reads only "
+        "the files whose entry differs. The other cheap listing, a stat of every file (what "
+        f"`dedup index` does: {again:.2f} s above), costs more than the whole hook's budget; directory "
+        "modification times miss a file rewritten in place."
+    )
     if not args.no_write:
         (ROOT / "benchmarks" / "HOOK_SPEED.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
