@@ -75,10 +75,12 @@ def colleague_branch(work: Path, files: list[Path]) -> Path:
     return article
 
 
-def timed(args: list[str], cwd: Path) -> tuple[float, int, str]:
+def timed(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int, str]:
     """Wall seconds, exit code and stderr+stdout tail of one command."""
     started = time.perf_counter()
-    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, check=False, env={**os.environ, **(env or {})}
+    )
     return time.perf_counter() - started, done.returncode, (done.stdout + done.stderr)[-3000:]
 
 
@@ -120,6 +122,7 @@ def main() -> None:
     target = files[len(files) // 2]
     original = target.read_bytes()
     hook_edit = []
+    hook_edit_without_git = []
     try:
         for run in range(args.runs):
             target.write_bytes(original + f"\nAn editor's note, revision {run}.\n".encode())
@@ -128,6 +131,15 @@ def main() -> None:
             )
             assert code == 0, tail
             hook_edit.append(seconds)
+            # The same, with git out of reach: what the check of git's listing costs.
+            target.write_bytes(original + f"\nAn editor's note, revision {run}b.\n".encode())
+            seconds, code, tail = timed(
+                [DEDUP, "hook", str(target.relative_to(work)), "--corpus", "corpus"],
+                work,
+                {"GIT_DIR": str(work / "no-such-git-dir")},
+            )
+            assert code == 0, tail
+            hook_edit_without_git.append(seconds)
     finally:
         target.write_bytes(original)
     # A new file that reprints a corpus document: it must be reported.
@@ -206,6 +218,10 @@ def main() -> None:
     emit(
         f"| hook, one edited file | {statistics.median(hook_edit):.2f} "
         f"({statistics.median(hook_edit) / startup:.1f}x start-up) | < 1 |"
+    )
+    emit(
+        "| hook, one edited file, git out of reach (no listing to compare) | "
+        f"{statistics.median(hook_edit_without_git):.2f} | |"
     )
     emit(f"| hook, one new reprint (reported) | {statistics.median(hook_new):.2f} | < 1 |")
     emit(f"| first hook run in the git work tree after `dedup index` (once) | {first_hook:.2f} | |")
