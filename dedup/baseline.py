@@ -52,13 +52,17 @@ def pair_key(pair: Pair, hashes: Mapping[str, str], where: Callable[[str], str] 
     return (a, b) if a <= b else (b, a)
 
 
-def baseline_text(
+Entry = dict[str, object]
+"""One accepted pair as the file writes it: ``sha256``, ``relation``, ``paths`` and, for two
+byte-identical files, ``identical_paths``."""
+
+
+def entries_of(
     pairs: Sequence[Pair], documents: Sequence[Document], where: Callable[[str], str] = str
-) -> str:
-    """The baseline file for ``pairs``, as text (stable: same pairs, same bytes). Paths are
-    written as ``where`` names them."""
+) -> dict[Key, Entry]:
+    """The baseline entries of ``pairs``, by key; paths are written as ``where`` names them."""
     hashes = {d.path: d.content_hash for d in documents}
-    entries: dict[Key, dict[str, object]] = {}
+    entries: dict[Key, Entry] = {}
     for pair in pairs:
         key = pair_key(pair, hashes, where)
         a, b = where(pair.a), where(pair.b)
@@ -67,6 +71,21 @@ def baseline_text(
         if hashes[pair.a] == hashes[pair.b]:
             entries[key]["sha256"] = [hashes[pair.a], hashes[pair.b]]
             entries[key]["identical_paths"] = True
+    return entries
+
+
+def entry_key(entry: Entry) -> Key:
+    """The key of an entry read from a file, as :func:`entries_of` keys the entry it wrote."""
+    hashes, paths = entry["sha256"], entry.get("paths")
+    assert isinstance(hashes, list) and len(hashes) == 2
+    if entry.get("identical_paths") and isinstance(paths, list) and len(paths) == 2:
+        return (f"{hashes[0]}@{paths[0]}", f"{hashes[1]}@{paths[1]}")
+    a, b = sorted(str(h) for h in hashes)
+    return (a, b)
+
+
+def entries_text(entries: Mapping[Key, Entry]) -> str:
+    """The baseline file holding ``entries``, as text (stable: same entries, same bytes)."""
     data = {
         "version": BASELINE_VERSION,
         "about": "Pairs of documents accepted as duplicates; written by `dedup baseline`. "
@@ -76,17 +95,40 @@ def baseline_text(
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_baseline(path: Path, pairs: Sequence[Pair], documents: Sequence[Document], cwd: Path) -> int:
-    """Write the baseline atomically; returns the number of accepted pairs. Paths in ``pairs`` are
-    relative to ``cwd``; the file names them from its own folder."""
-    text = baseline_text(pairs, documents, relative_to(path, cwd))
+def baseline_text(
+    pairs: Sequence[Pair], documents: Sequence[Document], where: Callable[[str], str] = str
+) -> str:
+    """The baseline file for ``pairs``, as text (stable: same pairs, same bytes). Paths are
+    written as ``where`` names them."""
+    return entries_text(entries_of(pairs, documents, where))
+
+
+def write_entries(path: Path, entries: Mapping[Key, Entry]) -> None:
+    """Write a baseline file of ``entries`` atomically."""
     try:
-        atomic_write_text(path, text)
+        atomic_write_text(path, entries_text(entries))
     except (OSError, ValueError) as exc:
         raise ConfigError(
             f"cannot write the baseline {path}: {getattr(exc, 'strerror', None) or exc}"
         ) from exc
-    return len(json.loads(text)["pairs"])
+
+
+def write_baseline(path: Path, pairs: Sequence[Pair], documents: Sequence[Document], cwd: Path) -> int:
+    """Write the baseline atomically; returns the number of accepted pairs. Paths in ``pairs`` are
+    relative to ``cwd``; the file names them from its own folder."""
+    entries = entries_of(pairs, documents, relative_to(path, cwd))
+    write_entries(path, entries)
+    return len(entries)
+
+
+def read_entries(path: Path) -> dict[Key, Entry]:
+    """The entries of the baseline file ``path`` by key (none when it does not exist), checked as
+    :func:`load_baseline` checks them."""
+    load_baseline(path)
+    if not path.exists():
+        return {}
+    pairs = json.loads(path.read_text(encoding="utf-8"))["pairs"]
+    return {entry_key(entry): entry for entry in pairs}
 
 
 def load_baseline(path: Path) -> frozenset[Key]:

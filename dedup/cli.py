@@ -239,6 +239,17 @@ def settings_options(fn: F) -> F:
     return fn
 
 
+def fail_on_option(fn: F) -> F:
+    """``--fail-on``, shared by scan and hook."""
+    return click.option(
+        "--fail-on",
+        multiple=True,
+        metavar="RELATION[,RELATION]",
+        help="Exit 1 only when a reported pair has one of these relations; the others are still "
+        "shown. Default: any relation.",
+    )(fn)
+
+
 def load_settings(config_path: Path | None, overrides: dict[str, Any]) -> Any:
     """Settings from [tool.dedup] (explicit file, or found upward from here) and the flags."""
     from dedup.config import Settings, build_settings, find_pyproject, load_pyproject, paths_from_folder
@@ -371,6 +382,31 @@ class _Warnings:
     metavar="REF",
     help="Report only pairs of a document under PATHS with one in REF (repeatable).",
 )
+@click.option(
+    "--relation",
+    "relations",
+    multiple=True,
+    metavar="REL",
+    help="Report only pairs of this relation: identical, near-duplicate, contained, overlap "
+    "(repeatable, or comma-separated). [default: all]",
+)
+@click.option(
+    "--min-words",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="Report only pairs sharing at least N words (the larger of shared_words a and b). [default: 0]",
+)
+@click.option(
+    "--summary", "summary_only", is_flag=True, help="Print counts per relation and the largest clusters only."
+)
+@fail_on_option
+@click.option(
+    "--fail-on-new",
+    is_flag=True,
+    help="Exit 1 only for pairs not accepted in the baseline (--baseline FILE, or baseline in "
+    "[tool.dedup]); accepted pairs are still shown unless --baseline hides them.",
+)
 @settings_options
 def scan(
     paths: tuple[str, ...],
@@ -381,6 +417,11 @@ def scan(
     use_index: bool,
     html_path: str | None,
     against: tuple[str, ...],
+    relations: tuple[str, ...],
+    min_words: int,
+    summary_only: bool,
+    fail_on: tuple[str, ...],
+    fail_on_new: bool,
     config_path: Path | None,
     **overrides: Any,
 ) -> None:
@@ -396,12 +437,19 @@ def scan(
         dedup scan corpus/ --json > pairs.json
         dedup scan corpus/ --include '*.txt' --exclude drafts --contained 0.9
         dedup scan corpus/ --html report.html
+        dedup scan corpus/ --relation near-duplicate --relation contained --min-words 50
+        dedup scan corpus/ --fail-on near-duplicate,contained --fail-on-new --summary
     """
+    from dedup.gate import Triage, parse_relations, triage
     from dedup.pipeline import scan as run_scan
 
     _given(*paths, *against)
     with_baseline = overrides.get("baseline") is not None
-    settings = load_settings(config_path, overrides)
+    rules = Triage(parse_relations(relations, "--relation") if relations else Triage.relations, min_words)
+    if summary_only and (as_json or explain):
+        raise click.UsageError("--summary is a terminal view: it cannot go with --json or --explain")
+    settings = load_settings(config_path, _with_gate(overrides, fail_on, fail_on_new))
+    gate = _gate(settings)
     _html_writable(html_path)
     warn = _Warnings()
     with warn.progress_bar(not no_progress) as progress:
@@ -410,12 +458,15 @@ def scan(
             settings,
             progress=progress,
             keep_texts=(explain and not as_json) or html_path is not None,
+            explain_spans=not summary_only or html_path is not None,
             use_index=use_index,
             warn=warn,
             against=against,
         )
     if with_baseline:
         report = _without_accepted(report, settings)
+    report = triage(report, rules)
+    new = _not_accepted(report, settings, named=with_baseline, warn=warn) if gate.new_only else None
     for skipped in report.skipped:
         warn(f"skipped {skipped.path}: {skipped.reason}")
     if timings:
@@ -431,11 +482,17 @@ def scan(
         from dedup.render.json import chunks
 
         _write_json(chunks(report))
+    elif summary_only:
+        from dedup.gate import summarize
+        from dedup.render import terminal
+
+        terminal.render_summary(report, summarize(report), terminal.console())
     else:
         from dedup.render import terminal
 
         terminal.render(report, terminal.console(), explain=explain)
-    sys.exit(report.return_code)
+    _gate_note(gate, report.pairs, new)
+    sys.exit(gate.return_code(report.pairs, new))
 
 
 @cli.command()
@@ -605,6 +662,41 @@ def _write_html(path: str | None, result: Any) -> None:
     click.echo(f"wrote {path}", err=True)
 
 
+def _with_gate(overrides: dict[str, Any], fail_on: tuple[str, ...], fail_on_new: bool) -> dict[str, Any]:
+    """The settings overrides with --fail-on and --fail-on-new (which win over [tool.dedup])."""
+    from dedup.gate import ordered, parse_relations
+
+    relations = ordered(parse_relations(fail_on, "--fail-on")).split(",") if fail_on else None
+    gate = {"fail_on": tuple(relations) if relations else None, "fail_on_new": fail_on_new or None}
+    return {**overrides, **gate}
+
+
+def _gate(settings: Any, new_only: bool | None = None) -> Any:
+    """The gate of the settings' fail_on and fail_on_new."""
+    from dedup.gate import Gate, parse_relations
+
+    fail_on = parse_relations(settings.fail_on, "fail-on") if settings.fail_on else Gate.fail_on
+    return Gate(fail_on, settings.fail_on_new if new_only is None else new_only)
+
+
+def _gate_note(gate: Any, pairs: Any, new: Any) -> None:
+    """When the gate lets some reported pairs pass, one line on stderr says how many fail."""
+    if gate.narrows and pairs:
+        click.echo(f"dedup: {gate.note(len(gate.failing(pairs, new)), len(pairs))}", err=True)
+
+
+def _not_accepted(report: Any, settings: Any, *, named: bool, warn: Callable[[str], None]) -> Any:
+    """The reported pairs the baseline file does not accept, for --fail-on-new. A baseline named
+    with --baseline must exist (checked already); the default one may not exist yet."""
+    from dedup.baseline import load_baseline, new_pairs, relative_to
+
+    path = Path(settings.baseline)
+    if not named and not path.exists():
+        warn(f"no baseline file {settings.baseline}: every pair is new")
+    accepted = load_baseline(path)
+    return new_pairs(report.pairs, report.documents, accepted, relative_to(path, Path.cwd()))
+
+
 def _without_accepted(report: Any, settings: Any) -> Any:
     """The report less the pairs accepted in the baseline file (clusters rebuilt from the rest)."""
     import dataclasses
@@ -658,40 +750,82 @@ def index(paths: tuple[str, ...], config_path: Path | None, **overrides: Any) ->
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option("--baseline", metavar="FILE", help="Where to write. [default: .dedup-baseline.json]")
+@click.option(
+    "--pair",
+    nargs=2,
+    metavar="A B",
+    type=click.Path(path_type=str),
+    help="Accept the pair of these two documents (instead of PATHS); they must earn a relation.",
+)
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Write only the pairs found under PATHS, dropping every other accepted pair. [default: merge]",
+)
+@click.option(
+    "--corpus",
+    "corpus",
+    multiple=True,
+    metavar="DIR",
+    help="Also accept the pairs the documents under PATHS make with this folder (repeatable). "
+    "[default: corpus in [tool.dedup]]",
+)
 @settings_options
-def baseline(paths: tuple[str, ...], config_path: Path | None, **overrides: Any) -> None:
-    """Accept every pair found under PATHS: write them to the baseline file (--baseline).
+def baseline(
+    paths: tuple[str, ...],
+    pair: tuple[str, str] | None,
+    replace: bool,
+    corpus: tuple[str, ...],
+    config_path: Path | None,
+    **overrides: Any,
+) -> None:
+    """Accept the pairs the documents under PATHS are in: add them to the baseline file (--baseline).
 
-    The hook and `scan --baseline FILE` then report only pairs not in it. Pairs are keyed by the
-    sha256 of both files, so edits to other documents leave the file unchanged and a renamed file
-    keeps its acceptance. Commit the file.
+    Pairs accepted before are kept (--replace rewrites the file from scratch); entries of files
+    that no longer exist are dropped, with a note. The hook and `scan --baseline FILE` then report
+    only pairs not in the file. Pairs are keyed by the sha256 of both files, so edits to other
+    documents leave the file unchanged and a renamed file keeps its acceptance. Commit the file.
 
     Example:
 
     \b
         dedup baseline articles/
+        dedup baseline articles/new-reprint.txt
+        dedup baseline --pair articles/a.txt articles/b.txt
         git add .dedup-baseline.json
     """
+    from dedup.accept import accept_pair, accept_paths
     from dedup.atomic import writable
-    from dedup.baseline import write_baseline
-    from dedup.pipeline import scan as run_scan
     from dedup.render import terminal
 
-    _given(*paths)
+    if bool(paths) == bool(pair):
+        raise click.UsageError("give PATHS, or --pair A B (not both)")
+    if pair and (replace or corpus):
+        raise click.UsageError("--pair accepts one pair: it cannot go with --replace or --corpus")
+    _given(*paths, *(pair or ()), *corpus)
     settings = load_settings(config_path, overrides)
     writable(Path(settings.baseline))  # a baseline that cannot be written is said before the scan
     err = terminal.console(stderr=True)
-    report = run_scan(
-        paths, settings, explain_spans=False, use_index=True, warn=lambda message: terminal.warn(err, message)
+
+    def warn(message: str) -> None:
+        terminal.warn(err, message)
+
+    if pair:
+        done = accept_pair(pair[0], pair[1], settings)
+    else:
+        done = accept_paths(paths, settings, corpus=corpus, replace=replace, warn=warn)
+    for skipped in done.skipped:
+        warn(f"skipped {skipped.path}: {skipped.reason}")
+    for line in done.dropped:
+        click.echo(f"note: {line}", err=True)
+    kept = f", {done.kept} kept" if not replace else ""
+    click.echo(
+        f"wrote {done.total} accepted pair{'s' if done.total != 1 else ''} to {settings.baseline} "
+        f"({done.added} new{kept}{f', {len(done.dropped)} dropped' if done.dropped else ''})",
+        err=True,
     )
-    for skipped in report.skipped:
-        terminal.warn(err, f"skipped {skipped.path}: {skipped.reason}")
-    if not report.documents:
-        raise InputError_(f"no documents under {' '.join(paths)}: the baseline was left as it was")
-    count = write_baseline(Path(settings.baseline), report.pairs, report.documents, Path.cwd())
-    click.echo(f"wrote {count} accepted pair{'s' if count != 1 else ''} to {settings.baseline}", err=True)
 
 
 @cli.command()
@@ -708,8 +842,17 @@ def baseline(paths: tuple[str, ...], config_path: Path | None, **overrides: Any)
     metavar="FILE",
     help="File of accepted pairs; an absent file accepts none. [default: .dedup-baseline.json]",
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the new pairs as `scan --json` does.")
+@fail_on_option
 @settings_options
-def hook(files: tuple[str, ...], corpus: tuple[str, ...], config_path: Path | None, **overrides: Any) -> None:
+def hook(
+    files: tuple[str, ...],
+    corpus: tuple[str, ...],
+    as_json: bool,
+    fail_on: tuple[str, ...],
+    config_path: Path | None,
+    **overrides: Any,
+) -> None:
     """Pre-commit check: fail when a changed FILE duplicates a document of the corpus.
 
     Each file is compared with every document of the corpus folders through the index, not only
@@ -721,22 +864,37 @@ def hook(files: tuple[str, ...], corpus: tuple[str, ...], config_path: Path | No
     \b
         dedup hook articles/new-story.txt --corpus articles
         dedup hook articles/new-story.txt --corpus articles --baseline accepted.json
+        dedup hook articles/new-story.txt --corpus articles --fail-on near-duplicate,contained
     """
-    from dedup.hook import check
+    from dedup.hook import check, hook_report
     from dedup.render import terminal
 
     _given(*files, *corpus)
     named_baseline = overrides.get("baseline") is not None
-    settings = load_settings(config_path, overrides)
+    settings = load_settings(config_path, _with_gate(overrides, fail_on, False))
+    gate = _gate(settings, new_only=False)  # the hook reports new pairs only, whatever the config
     err = terminal.console(stderr=True)
     result = check(files, settings, corpus=corpus, warn=lambda message: terminal.warn(err, message))
     for skipped in result.skipped:
         terminal.warn(err, f"skipped {skipped.path}: {skipped.reason}")
     _still_wanted()
-    terminal.render_findings(
-        result, settings.baseline, corpus or settings.corpus, terminal.console(), name_baseline=named_baseline
-    )
-    sys.exit(result.return_code)
+    pairs = [finding.pair for finding in result.findings]
+    if as_json:
+        from dedup.render.json import chunks
+
+        _write_json(chunks(hook_report(result, settings)))
+    else:
+        failing = {(p.a, p.b) for p in gate.failing(pairs)}
+        terminal.render_findings(
+            result,
+            settings.baseline,
+            corpus or settings.corpus,
+            terminal.console(),
+            name_baseline=named_baseline,
+            fails=lambda pair: (pair.a, pair.b) in failing,
+        )
+    _gate_note(gate, pairs, None)
+    sys.exit(gate.return_code(pairs))
 
 
 class _Unwritable(io.TextIOBase):

@@ -77,6 +77,10 @@ class Settings:
     record_format: str = ""
     """The format of files named on the command line: jsonl, json, csv, tsv, parquet or text
     (one document a file); empty means from each file's extension."""
+    fail_on: tuple[str, ...] = ()
+    """Relations of the reported pairs that make the exit code 1 (scan and hook); empty: any."""
+    fail_on_new: bool = False
+    """Scan: only pairs the baseline does not accept make the exit code 1."""
 
     def __post_init__(self) -> None:
         validate(self)
@@ -122,7 +126,7 @@ def usable_cores() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-_NOT_RESULTS = frozenset({"jobs", "corpus", "baseline", "index"})
+_NOT_RESULTS = frozenset({"jobs", "corpus", "baseline", "index", "fail_on", "fail_on_new"})
 
 _INT_RANGES = {
     "shingle_size": (1, 50),
@@ -176,6 +180,11 @@ def validate(settings: Settings) -> None:
         raise ConfigError(
             f"--format must be one of jsonl, json, csv, tsv, parquet, text; got {settings.record_format!r}"
         )
+    relations = ("identical", "near-duplicate", "contained", "overlap")
+    if not isinstance(settings.fail_on, tuple) or not all(r in relations for r in settings.fail_on):
+        raise ConfigError(f"--fail-on must list relations ({', '.join(relations)}), got {settings.fail_on!r}")
+    if not isinstance(settings.fail_on_new, bool):
+        raise ConfigError(f"--fail-on-new must be true or false, got {settings.fail_on_new!r}")
     if settings.shingle_size > settings.window:
         raise ConfigError("--window must be at least --shingle-size")
 
@@ -200,13 +209,15 @@ def settings_from_mapping(values: dict[str, Any], source: str) -> dict[str, Any]
         if name not in FIELD_NAMES:
             known = ", ".join(sorted(n.replace("_", "-") for n in FIELD_NAMES))
             raise ConfigError(f"{source}: unknown key {key!r} in [tool.dedup] (known: {known})")
-        if name in ("include", "exclude", "corpus"):
+        if name in ("include", "exclude", "corpus", "fail_on"):
             if isinstance(value, str):
                 value = [value]
             if not isinstance(value, list):
                 kind = "folders" if name == "corpus" else "glob patterns"
                 raise ConfigError(f"{source}: {key} must be a list of {kind}")
             value = tuple(value)
+            if name == "fail_on":  # "near-duplicate,contained" as on the command line
+                value = tuple(p.strip() for v in value for p in (v.split(",") if isinstance(v, str) else [v]))
         out[name] = value
     return out
 

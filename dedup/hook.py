@@ -15,16 +15,18 @@ from pathlib import Path
 
 import numpy as np
 
+from dedup import gitsync
 from dedup.baseline import load_baseline, new_pairs, relative_to
+from dedup.cluster import clusters
 from dedup.config import Settings
 from dedup.errors import ConfigError
 from dedup.fingerprint import fingerprints
 from dedup.index import Index, index_key, root_key, with_index
-from dedup.models import Document, Pair, Skipped
+from dedup.models import Document, Pair, Report, Skipped
 from dedup.pipeline import learn_boilerplate, prepare_all, read_texts, with_explanation
 from dedup.prepare import Prepared
 from dedup.shingle import HashSet
-from dedup.sources import Source, discover, display_path
+from dedup.sources import Source, discover, display_path, selects
 from dedup.verify import measure, sketched
 
 
@@ -45,6 +47,10 @@ class HookResult:
     checked: int
     skipped: tuple[Skipped, ...]
     accepted: int
+    documents: tuple[Document, ...] = ()
+    """The changed files' documents and every corpus document in a pair with one of them."""
+    found: tuple[Pair, ...] = ()
+    """Every pair found, accepted ones included (``findings`` holds the new ones)."""
 
     @property
     def return_code(self) -> int:
@@ -91,6 +97,7 @@ def check(
             built = index.refresh(corpus_sources, prepare, prune_under=[str(cwd / r) for r in missing])
             for skipped in (*passed_over_in_corpus, *built.skipped):
                 warn(f"skipped {skipped.path}: {skipped.reason}")
+        _catch_up(index, roots, cwd, settings, prepare, fresh=missing, warn=warn)
         stats = index.refresh(changed, prepare)
         if index.boilerplate_is_stale(settings):
             learn_boilerplate(index, settings)
@@ -156,9 +163,60 @@ def check(
             found, list(documents.values()), accepted, relative_to(Path(settings.baseline), cwd)
         )
         findings = _explained(fresh, changed, settings, boilerplate, cwd)
-        return HookResult(tuple(findings), len(changed), stats.skipped, len(found) - len(fresh))
+        changed_paths = {s.display for s in changed}
+        involved = changed_paths | {p for pair in found for p in (pair.a, pair.b)}
+        return HookResult(
+            tuple(findings),
+            len(changed),
+            stats.skipped,
+            len(found) - len(fresh),
+            tuple(documents[p] for p in sorted(involved) if p in documents),
+            tuple(found),
+        )
 
     return with_index(cwd / settings.index, cwd, settings, warn, run)
+
+
+def _catch_up(
+    index: Index,
+    roots: Sequence[str],
+    cwd: Path,
+    settings: Settings,
+    prepare: Callable[[Sequence[Source]], list[Prepared | Skipped]],
+    *,
+    fresh: Sequence[str],
+    warn: Callable[[str], None],
+) -> None:
+    """Bring the index up to date with what git changed in the corpus folders since the hook last
+    ran (a checkout, merge or pull): the tracked files whose ``git ls-files`` entry differs from
+    the listing the index recorded are refreshed, added or forgotten. A folder without a recorded
+    listing (indexed by ``dedup index``, or before this check existed) is compared with the disk
+    once, file by file, unless it was indexed whole in this run (``fresh``). Outside a git work
+    tree nothing is checked: the index is trusted, as before."""
+    select = selects(settings)
+    for root in roots:
+        now = gitsync.listing(root, cwd)
+        if now is None:
+            continue
+        key = root_key(cwd / root, cwd)
+        before = index.git_listing(key)
+        passed_over: list[Skipped] = []
+        if before is None and root not in fresh:
+            sources = discover([root], settings, cwd, passed_over)
+            done = index.refresh(sources, prepare, prune_under=[str(cwd / root)])
+        elif before is not None:
+            todo = [
+                Source(cwd / path, display_path(path))
+                for path in gitsync.changed(before, now)
+                if select(Path(os.path.relpath(cwd / path, cwd / root)).as_posix())
+            ]
+            done = index.refresh(todo, prepare)
+        else:
+            done = None
+        for skipped in (*passed_over, *(done.skipped if done else ())):
+            warn(f"skipped {skipped.path}: {skipped.reason}")
+        if now != before:
+            index.set_git_listing(key, now)
 
 
 def _below(key: str, root: str) -> bool:
@@ -181,3 +239,13 @@ def _explained(
         )
         out.append(Finding(mine, other, pair))
     return out
+
+
+def hook_report(result: HookResult, settings: Settings) -> Report:
+    """The hook's findings as a scan report (for the JSON renderer): its pairs are the new pairs,
+    explained; its documents the changed files and the corpus documents they pair with."""
+    pairs = [f.pair for f in result.findings]
+    attributions = {d.path: d.attribution for d in result.documents}
+    return Report(
+        result.documents, tuple(pairs), clusters(pairs, attributions), result.skipped, settings.as_dict()
+    )

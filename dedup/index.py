@@ -68,6 +68,10 @@ CREATE INDEX IF NOT EXISTS fps_doc ON fps (doc);
 """
 
 
+_LISTING = "git_listing:"
+"""Prefix of the meta keys that hold a corpus folder's ``git ls-files`` listing."""
+
+
 def _learned_with(settings: Settings) -> str:
     """The settings that shape the boilerplate and common wording an index learns."""
     keys = ("boilerplate_docs", "boilerplate_share", "common_docs")
@@ -459,6 +463,31 @@ class Index:
         self.conn.execute(
             "INSERT OR REPLACE INTO meta VALUES ('roots', ?)", (json.dumps(roots, sort_keys=True),)
         )
+
+    def present(self, hashes: Iterable[str]) -> set[str]:
+        """Those of ``hashes`` (sha256 of files' bytes) that an indexed document has, and that
+        still exists on disk under its indexed path."""
+        found: set[str] = set()
+        wanted = sorted(set(hashes))
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start : start + 900]
+            rows = self.conn.execute(
+                f"SELECT content_hash, key FROM docs WHERE content_hash IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update(str(h) for h, key in rows if self.path_of(str(key)).is_file())
+        return found
+
+    def git_listing(self, root: str) -> bytes | None:
+        """The ``git ls-files`` listing of the folder ``root`` (a root key) that the index was last
+        brought up to date with (see :mod:`dedup.gitsync`), or None when it has none."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (_LISTING + root,)).fetchone()
+        return row[0] if row is not None and isinstance(row[0], bytes) else None
+
+    def set_git_listing(self, root: str, listing: bytes) -> None:
+        """Record the listing of ``root`` that the index is now up to date with."""
+        with _transaction(self.conn):
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_LISTING + root, listing))
 
     def _patterns(self) -> str:
         return json.dumps([list(self.settings.include), list(self.settings.exclude)])

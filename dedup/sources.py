@@ -7,7 +7,7 @@ import hashlib
 import os
 import re
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fnmatch import translate
 from html.parser import HTMLParser
@@ -67,6 +67,23 @@ class _Patterns:
         if self.regex is None:
             return False
         return bool(self.regex.match(rel) or self.regex.match(rel.rsplit("/", 1)[-1]))
+
+
+def selects(settings: Settings) -> Callable[[str], bool]:
+    """Whether :func:`discover`, walking a folder, would list the file at ``rel`` below it (a path
+    with "/" separators): nothing hidden on the way, the include patterns match it, and the
+    exclude patterns match neither it nor a folder above it."""
+    include, exclude = _Patterns(settings.include), _Patterns(settings.exclude)
+
+    def selected(rel: str) -> bool:
+        parts = rel.split("/")
+        if any(not part or part.startswith(".") or part == ".." for part in parts):
+            return False
+        if any(exclude("/".join(parts[:i])) for i in range(1, len(parts))):
+            return False
+        return include(rel) and not exclude(rel)
+
+    return selected
 
 
 def discover(

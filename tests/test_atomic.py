@@ -218,7 +218,7 @@ def test_cli_scan_with_a_fifo_for_a_baseline_does_not_block(samples_copy: Path) 
 
 
 def test_cli_baseline_through_a_link_updates_the_target(samples_copy: Path) -> None:
-    (samples_copy / "accepted.json").write_text("{}\n", encoding="utf-8")
+    (samples_copy / "accepted.json").write_text('{"version": 1, "pairs": []}\n', encoding="utf-8")
     (samples_copy / "accepted.json").chmod(0o640)
     (samples_copy / "link.json").symlink_to("accepted.json")
     result = CliRunner().invoke(cli, ["baseline", "samples/", "--baseline", "link.json"])

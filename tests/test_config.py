@@ -153,7 +153,7 @@ def test_as_dict_is_json_ready_and_leaves_out_jobs() -> None:
     assert d["exclude"] == ["x"]
     assert d["include"] == list(DEFAULT_INCLUDE)
     # Results do not depend on the number of processes or on where the hook keeps its files.
-    assert set(d) == FIELD_NAMES - {"jobs", "corpus", "baseline", "index"}
+    assert set(d) == FIELD_NAMES - {"jobs", "corpus", "baseline", "index", "fail_on", "fail_on_new"}
     assert Settings(jobs=1).as_dict() == Settings(jobs=8).as_dict()
 
 

@@ -123,3 +123,47 @@ def test_unrelated_commit_passes(corpus_repo: Path, env: dict[str, str]) -> None
     assert (corpus_repo / ".dedup" / "index.sqlite").is_file()
     status = run(["git", "status", "--porcelain", "--ignored"], corpus_repo, env).stdout
     assert ".dedup/" in status and "!! .dedup/" in status  # the index is git-ignored
+
+
+@pytest.fixture
+def colleague_branch(corpus_repo: Path, env: dict[str, str]) -> Path:
+    """A branch `colleague` that adds articles/glaciers.txt, committed where this hook never ran
+    (as on a colleague's machine), and main checked out again: the file is not in the index."""
+    run(["git", "checkout", "-q", "-b", "colleague"], corpus_repo, env)
+    shutil.copy(SAMPLES / "alpine-glacier-survey.txt", corpus_repo / "articles" / "glaciers.txt")
+    run(["git", "add", "articles/glaciers.txt"], corpus_repo, env)
+    run(["git", "commit", "-q", "--no-verify", "-m", "a colleague's article"], corpus_repo, env)
+    run(["git", "checkout", "-q", "main"], corpus_repo, env)
+    assert not (corpus_repo / "articles" / "glaciers.txt").exists()
+    return corpus_repo
+
+
+def commit_a_copy_of_the_colleagues_file(work: Path, env: dict[str, str]) -> None:
+    shutil.copy(work / "articles" / "glaciers.txt", work / "articles" / "glaciers-again.txt")
+    refused = commit(work, env, "articles/glaciers-again.txt")
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0, output
+    assert "articles/glaciers-again.txt duplicates articles/glaciers.txt" in output
+    assert "Traceback" not in output
+
+
+def test_a_copy_of_a_file_that_arrived_by_checkout_fails(colleague_branch: Path, env: dict[str, str]) -> None:
+    run(["git", "checkout", "-q", "colleague"], colleague_branch, env)
+    commit_a_copy_of_the_colleagues_file(colleague_branch, env)
+
+
+def test_a_copy_of_a_file_that_arrived_by_merge_fails(colleague_branch: Path, env: dict[str, str]) -> None:
+    # main moves on, so the merge is a real merge commit, not a fast-forward.
+    shutil.copy(
+        SAMPLES / "iran-russia-pact_independent-report.txt", colleague_branch / "articles" / "independent.txt"
+    )
+    assert commit(colleague_branch, env, "articles/independent.txt").returncode == 0
+    run(["git", "merge", "-q", "--no-edit", "colleague"], colleague_branch, env)
+    commit_a_copy_of_the_colleagues_file(colleague_branch, env)
+    # A file that git deleted is forgotten: back on a branch without it, a copy is no duplicate.
+    run(["git", "reset", "-q", "--hard", "HEAD"], colleague_branch, env)
+    run(["git", "checkout", "-q", "-b", "before", "HEAD~1"], colleague_branch, env)
+    (colleague_branch / "articles" / "glaciers-again.txt").unlink(missing_ok=True)
+    shutil.copy(SAMPLES / "alpine-glacier-survey.txt", colleague_branch / "articles" / "survey.txt")
+    passed = commit(colleague_branch, env, "articles/survey.txt")
+    assert passed.returncode == 0, passed.stdout + passed.stderr

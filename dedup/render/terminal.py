@@ -304,6 +304,38 @@ def group_lines(group: Group, pairs: Sequence[Pair]) -> list[str]:
     ]
 
 
+MEMBERS_SHOWN = 3
+"""Members of a cluster named in the summary view before the rest are counted."""
+
+
+def render_summary(report: Report, summary: Any, out: Console) -> None:
+    """Print ``scan --summary``: the summary line, pairs per relation, then the largest clusters
+    (a :class:`dedup.gate.Summary`), each with its size and first members."""
+    out.print(f"[bold]{escape(summary_line(report))}[/]")
+    out.print()
+    width = max(len(relation) for relation in summary.counts)
+    for relation, count in summary.counts.items():
+        out.print(f"  [{_STYLE.get(relation, 'bold')}]{relation:<{width}}[/] {count:>7,}")
+    if not summary.largest:
+        return
+    out.print()
+    shown = len(summary.largest)
+    out.print(f"[bold]Largest clusters[/] ({shown} of {summary.clusters:,})")
+    for size in summary.largest:
+        cluster = size.cluster
+        members = [
+            escape(m) + (" [green](likely original)[/]" if m == cluster.original else "")
+            for m in cluster.members[:MEMBERS_SHOWN]
+        ]
+        rest = len(cluster.members) - MEMBERS_SHOWN
+        more = f" [dim]and {rest} more[/]" if rest > 0 else ""
+        _emit(
+            out,
+            f"  Cluster {size.number} · {len(cluster.members)} documents, {size.pairs} "
+            f"pair{'s' if size.pairs != 1 else ''}: {', '.join(members)}{more}",
+        )
+
+
 def warn(err: Console, message: str) -> None:
     """One warning line on the error console."""
     # soft_wrap: rich would otherwise break a long line at the width it assumes off a terminal
@@ -349,10 +381,17 @@ def progress_bar(err: Console, delay: float = 0.5) -> Iterator[Callable[[str, in
 
 
 def render_findings(
-    result: Any, baseline: str, corpus: Sequence[str], out: Console, *, name_baseline: bool = False
+    result: Any,
+    baseline: str,
+    corpus: Sequence[str],
+    out: Console,
+    *,
+    name_baseline: bool = False,
+    fails: Callable[[Pair], bool] = lambda pair: True,
 ) -> None:
     """The hook's report: for each changed file that duplicates a document, what, how much, why,
-    and how to accept the pair (``--baseline FILE`` in that command when ``name_baseline``)."""
+    and how to accept the pair (``--baseline FILE`` in that command when ``name_baseline``); a
+    pair that does not ``fails`` (its relation is not in ``--fail-on``) is marked so."""
     for finding in result.findings:
         pair = finding.pair
         inside = pair.a_in_b if finding.path == pair.a else pair.b_in_a
@@ -370,6 +409,8 @@ def render_findings(
         )
         if pair.explanation is not None:
             _emit(out, f"  differs: {escape(pair.explanation.summary)}")
+        if not fails(pair):
+            _emit(out, f"  [dim]does not fail: {relation} is not in --fail-on[/]")
     if result.findings:
         folders = " ".join(corpus) or "CORPUS"
         option = f" --baseline {escape(baseline)}" if name_baseline else ""
