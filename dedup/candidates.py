@@ -7,6 +7,7 @@ any band agree. A test checks the pairs against datasketch's own index on the sa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -151,7 +152,13 @@ def stream_candidates(lay: Layout, threshold: float, num_perm: int, seed: int, j
             results = list(pool.map(one_band, range(bands)))
     else:
         results = [one_band(band) for band in range(bands)]
-    # Each band's codes are distinct, so a code's repeats count the bands its pair met in.
+    return merge_bands(results)
+
+
+def merge_bands(results: Sequence[tuple[npt.NDArray[np.int64], int]]) -> Candidates:
+    """The candidates of every band's pair codes and count of star buckets (one entry per band,
+    in band order; a band's codes may repeat)."""
+    # Each band's codes are made distinct, so a code's repeats count the bands its pair met in.
     found = [sorted_unique(codes) for codes, _ in results if len(codes)]
     oversized = sum(big for _, big in results)
     if not found:

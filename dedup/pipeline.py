@@ -71,7 +71,11 @@ from dedup.verify import (
 )
 
 if TYPE_CHECKING:
+    from dedup.candidates import Candidates
+    from dedup.engine.scan import Distributed
     from dedup.index import Index, RefreshStats
+
+    Find = Callable[[Layout, float, int, int], Candidates]
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)``; a scan calls it often, so keep it cheap."""
@@ -335,14 +339,22 @@ def candidates_of(
 
 
 def lsh_candidates(
-    lay: Layout, text_hashes: Sequence[str], settings: Settings, stats: dict[str, int]
+    lay: Layout,
+    text_hashes: Sequence[str],
+    settings: Settings,
+    stats: dict[str, int],
+    find: Find | None = None,
 ) -> tuple[list[tuple[int, int]], I32]:
     """The first part of :func:`candidates_of`: the pairs that need no further look, sorted (LSH
     hits that met in more than ``FEW_BANDS`` bands, and every two documents whose normalised words
-    are equal), and the other LSH hits, for :func:`ruled_in`."""
-    found = stream_candidates(
-        lay, settings.lsh_threshold, settings.num_perm, settings.seed, settings.effective_jobs()
-    )
+    are equal), and the other LSH hits, for :func:`ruled_in`. ``find``, when given, makes the LSH
+    hits instead of :func:`stream_candidates` (an engine's, with the same results)."""
+    if find is not None:
+        found = find(lay, settings.lsh_threshold, settings.num_perm, settings.seed)
+    else:
+        found = stream_candidates(
+            lay, settings.lsh_threshold, settings.num_perm, settings.seed, settings.effective_jobs()
+        )
     stats["large_buckets"] = found.oversized_buckets
     many = found.bands > FEW_BANDS
     hits = found.pairs[many].tolist()
@@ -694,6 +706,7 @@ def scan(
     use_index: bool = False,
     warn: Callable[[str], None] = lambda message: None,
     against: Sequence[str | Path] = (),
+    engine: Distributed | None = None,
 ) -> Report:
     """Find every identical, near-duplicate, contained and overlapping pair under ``paths``.
 
@@ -704,7 +717,8 @@ def scan(
     spans, labelled, and a verdict on which document is the original. With ``keep_texts`` the
     report also holds the texts of the documents in pairs, for views that print them. With
     ``use_index`` the persistent index (``settings.index``) supplies every unchanged document, so
-    only added and changed files are read; the results are the same.
+    only added and changed files are read; the results are the same. With ``engine``
+(``dedup.engine.scan.Distributed``) the work is spread by that engine, with the same results.
 
     Example::
 
@@ -739,6 +753,7 @@ def scan(
             started,
             None,
             keep_pair,
+            engine,
         )
 
 
@@ -755,6 +770,7 @@ def _scan_paths(
     started: float,
     found: list[Source] | None = None,
     keep_pair: Callable[[str, str], bool] | None = None,
+    engine: Distributed | None = None,
 ) -> Report:
     """:func:`scan` with its spool folder; ``found``, when given, gets the sources found, and
     ``keep_pair`` says which candidate pairs (paths) to verify at all."""
@@ -777,6 +793,7 @@ def _scan_paths(
         started,
         timings,
         keep_pair,
+        engine,
     )
 
 
@@ -794,9 +811,36 @@ def _scan_sources(
     started: float,
     timings: dict[str, float],
     keep_pair: Callable[[str, str], bool] | None = None,
+    engine: Distributed | None = None,
 ) -> Report:
     """The scan of sources found (``paths``: the absolute paths they were found under)."""
     clock = _lap(timings, "discover", started)
+    if engine is not None:
+        if use_index:
+            raise InputError("--index cannot go with an engine: the index is this machine's")
+        # An engine's workers may run in other folders: they get every file by its absolute path.
+        sources = [
+            s if Path(s.path).is_absolute() else dataclasses.replace(s, path=cwd / s.path) for s in sources
+        ]
+        pool = engine.start(sources, settings, explain_spans)
+        report = _scan(
+            sources,
+            settings,
+            pool,
+            progress,
+            explain_spans,
+            keep_texts,
+            timings,
+            clock,
+            started,
+            None,
+            paths,
+            warn,
+            None,
+            keep_pair,
+            engine.find,
+        )
+        return _also_skipped(report, passed_over)
     n = len(sources)
     pooled = settings.effective_jobs() > 1 and n > BATCH
     # The batches of files to read, and (at most: the candidates are not known yet) of every two
@@ -910,6 +954,7 @@ def clean(
     cwd: Path | None = None,
     progress: Progress | None = None,
     warn: Callable[[str], None] = lambda message: None,
+    engine: Distributed | None = None,
 ) -> Cleaned:
     """Write the documents under ``paths`` without their duplicates to ``out``, in their own format
     (a record file filtered, a folder of the kept files; several inputs go to ``out/NAME``), and
@@ -967,6 +1012,7 @@ def clean(
             started,
             found,
             keep_pair,
+            engine,
         )
         by_path = {s.display: s for s in found}
 
@@ -1085,6 +1131,7 @@ def _scan(
     warn: Callable[[str], None] = lambda message: None,
     inherited: Inherited | None = None,
     keep_pair: Callable[[str, str], bool] | None = None,
+    find: Find | None = None,
 ) -> Report:
     # A scan builds hundreds of thousands of long-lived records (documents, then explained pairs
     # unpickled from the workers) and no reference cycles: collecting while they pile up only walks
@@ -1132,7 +1179,7 @@ def _scan(
         boilerplate, wording, lay = corpus_layout(flat, text_hashes, settings, stats, timings, release=True)
         del flat
         clock = time.perf_counter()
-        sure, few = lsh_candidates(lay, text_hashes, settings, stats)
+        sure, few = lsh_candidates(lay, text_hashes, settings, stats, find)
         del text_hashes
         clock = _lap(timings, "sketch+lsh", clock)
         attributions = {d.path: d.attribution for d in documents}

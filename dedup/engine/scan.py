@@ -1,0 +1,174 @@
+"""The scan on an engine: local mode's pipeline, with its per-batch work (reading and shingling,
+verifying and explaining) mapped by the engine, and its LSH buckets made by the engine's keyed
+shuffle. Everything else (boilerplate, common wording, near-copy groups, settling, clusters) is
+local mode's own code on the driver, so the report is the same, byte for byte.
+
+With an output folder, each stage's output is kept there under ``stages/`` with a completion
+marker, keyed on the inputs and settings: a run stopped part way resumes from the last stage done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import shutil
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from dedup.candidates import Candidates
+from dedup.config import Settings
+from dedup.engine import Backend, InProcess
+from dedup.engine.lsh import shuffled_candidates
+from dedup.models import Report
+from dedup.engine.outputs import write_outputs
+from dedup.sketch import Layout
+from dedup.sources import Source
+
+T = TypeVar("T")
+
+BANDS_PER_PASS = 4
+"""LSH bands shuffled together: each pass moves about 20 bytes a window per band."""
+
+
+class Stages:
+    """Stage outputs kept in ``folder``, numbered in the order the scan asks for them (a scan of
+    the same inputs with the same settings asks in the same order), each with a marker written
+    once it is complete. A fingerprint of the inputs and settings that differs clears them."""
+
+    def __init__(self, folder: Path, fingerprint: str) -> None:
+        self.folder = folder
+        self.count = 0
+        self.reused: list[str] = []
+        mark = folder / "fingerprint"
+        if folder.is_dir() and (not mark.is_file() or mark.read_text() != fingerprint):
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        _write(mark, fingerprint.encode())
+
+    def run(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()``, or what it returned in an earlier run that completed this stage."""
+        self.count += 1
+        stem = f"{self.count:03d}-{name}"
+        data, done = self.folder / f"{stem}.pkl", self.folder / f"{stem}.done"
+        if done.is_file() and data.is_file():
+            with open(data, "rb") as f:
+                value: T = pickle.load(f)
+            self.reused.append(stem)
+            return value
+        value = compute()
+        _write(data, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        _write(done, b"")
+        return value
+
+
+def _write(path: Path, data: bytes) -> None:
+    temporary = path.with_name(path.name + ".part")
+    with open(temporary, "wb") as f:
+        f.write(data)
+    os.replace(temporary, path)
+
+
+def fingerprint(sources: Sequence[Source], settings: Settings, explain_spans: bool) -> str:
+    """What a stage's output depends on: every input's name, size and time, and the settings."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps([settings.as_dict(), explain_spans], sort_keys=True, default=str).encode())
+    stats: dict[str, tuple[int, int]] = {}
+    for source in sources:
+        path = str(source.path)
+        if path not in stats:
+            try:
+                st = os.stat(path)
+                stats[path] = (st.st_size, st.st_mtime_ns)
+            except OSError:
+                stats[path] = (-1, -1)
+        record = source.record
+        where = (record.file, record.position, record.offset, record.length) if record else None
+        digest.update(repr((source.display, path, stats[path], where)).encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+class EnginePool(Executor):
+    """What local mode's pipeline takes for its process pool, mapping through an engine."""
+
+    def __init__(self, backend: Backend, stages: Stages | None = None) -> None:
+        self.backend = backend
+        self.stages = stages
+
+    def map(
+        self,
+        fn: Callable[..., T],
+        *iterables: Iterable[Any],
+        timeout: float | None = None,
+        chunksize: int = 1,
+    ) -> Iterator[T]:
+        tasks = list(zip(*iterables, strict=False))
+        if self.stages is None:
+            return self.backend.map(fn, tasks)
+        results = self.stages.run(fn.__name__, lambda: list(self.backend.map(fn, tasks)))
+        return iter(results)
+
+
+class Distributed:
+    """A scan's engine, as the pipeline uses it: ``start`` gives the pool for a scan of
+    ``sources``; ``find`` makes the LSH candidates."""
+
+    def __init__(
+        self, backend: Backend, output_dir: Path | None = None, bands_per_pass: int = BANDS_PER_PASS
+    ) -> None:
+        self.backend = backend
+        self.output_dir = output_dir
+        self.bands_per_pass = bands_per_pass
+        self.pool: EnginePool | None = None
+
+    def start(self, sources: Sequence[Source], settings: Settings, explain_spans: bool) -> EnginePool:
+        stages = None
+        if self.output_dir is not None:
+            stages = Stages(self.output_dir / "stages", fingerprint(sources, settings, explain_spans))
+        self.pool = EnginePool(self.backend, stages)
+        return self.pool
+
+    def find(self, lay: Layout, threshold: float, num_perm: int, seed: int) -> Candidates:
+        def compute() -> Candidates:
+            return shuffled_candidates(lay, threshold, num_perm, seed, self.backend, self.bands_per_pass)
+
+        stages = self.pool.stages if self.pool is not None else None
+        return compute() if stages is None else stages.run("lsh", compute)
+
+    @property
+    def reused(self) -> list[str]:
+        """The stages an earlier run had completed, taken from the output folder."""
+        return [] if self.pool is None or self.pool.stages is None else list(self.pool.stages.reused)
+
+
+def scan_distributed(
+    paths: Sequence[str | Path],
+    settings: Settings | None = None,
+    backend: Backend | None = None,
+    *,
+    output_dir: str | Path | None = None,
+    bands_per_pass: int = BANDS_PER_PASS,
+    **options: Any,
+) -> Report:
+    """:func:`dedup.scan` with its work spread by ``backend`` (in this process when not given):
+    the same report. With ``output_dir``, stage outputs are kept there and reused by a later run
+    of the same inputs and settings, and the report is written there as Parquet files
+    (:func:`write_outputs`). ``options`` are :func:`dedup.scan`'s.
+
+    Example::
+
+        from dedup.engine import backend
+        from dedup.engine.scan import scan_distributed
+        report = scan_distributed(["corpus/"], backend=backend("ray"), output_dir="out/")
+    """
+    from dedup.pipeline import scan
+
+    engine = Distributed(backend or InProcess(), Path(output_dir) if output_dir else None, bands_per_pass)
+    report = scan(paths, settings, engine=engine, **options)
+    if output_dir is not None:
+        write_outputs(report, Path(output_dir))
+    return report
