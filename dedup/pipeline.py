@@ -718,7 +718,7 @@ def scan(
     report also holds the texts of the documents in pairs, for views that print them. With
     ``use_index`` the persistent index (``settings.index``) supplies every unchanged document, so
     only added and changed files are read; the results are the same. With ``engine``
-(``dedup.engine.scan.Distributed``) the work is spread by that engine, with the same results.
+    (``dedup.engine.scan.Distributed``) the work is spread by that engine, with the same results.
 
     Example::
 

@@ -66,9 +66,7 @@ def split_rows(rows: Rows, partitions: int) -> list[Rows]:
     where = partition_of(rows[0], partitions)
     order = np.argsort(where, kind="stable")
     bounds = np.searchsorted(where[order], np.arange(partitions + 1))
-    return [
-        tuple(column[order[bounds[p] : bounds[p + 1]]] for column in rows) for p in range(partitions)
-    ]
+    return [tuple(column[order[bounds[p] : bounds[p + 1]]] for column in rows) for p in range(partitions)]
 
 
 def sort_rows(pieces: Sequence[Rows]) -> Rows:

@@ -38,7 +38,9 @@ def bucket_partition(rows: Rows) -> BandCodes:
     return out
 
 
-def band_rows(lay: Layout, band: int, rows: int, a: npt.NDArray[np.uint32], b: npt.NDArray[np.uint32]) -> Rows:
+def band_rows(
+    lay: Layout, band: int, rows: int, a: npt.NDArray[np.uint32], b: npt.NDArray[np.uint32]
+) -> Rows:
     """One band's rows ``(group, key, document)`` over all windows of ``lay``."""
     cols = slice(band * rows, (band + 1) * rows)
     key = column_keys(window_columns(lay, a[cols], b[cols]))
@@ -87,7 +89,5 @@ def shuffled_candidates(
                 big[band] += oversized
         if progress is not None:
             progress(done, -(-bands // max(1, bands_per_pass)))
-    merged = [
-        (np.concatenate(c) if c else np.empty(0, np.int64), big[band]) for band, c in enumerate(codes)
-    ]
+    merged = [(np.concatenate(c) if c else np.empty(0, np.int64), big[band]) for band, c in enumerate(codes)]
     return merge_bands(merged)

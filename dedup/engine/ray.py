@@ -9,6 +9,7 @@ repartition) and nothing taken in order of arrival.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -44,9 +45,12 @@ class RayBackend:
 
     name = "ray"
 
-    def __init__(self, address: str | None = None, partitions: int | None = None, num_cpus: int | None = None) -> None:
+    def __init__(
+        self, address: str | None = None, partitions: int | None = None, num_cpus: int | None = None
+    ) -> None:
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-        import ray
+        # Taken as Any: Ray's own annotations do not follow its dynamic remote functions.
+        ray: Any = importlib.import_module("ray")
 
         self._ray = ray
         self._started = False
@@ -100,7 +104,7 @@ class RayBackend:
         if not parts:
             return [reduce(()) for _ in range(n)]
         split = self._split.options(num_returns=n)
-        pieces = [split.remote(self._ray.put(part), n) for part in parts]
+        pieces: list[Any] = [split.remote(self._ray.put(part), n) for part in parts]
         if n == 1:
             pieces = [[p] for p in pieces]
         reduced = [self._reduce.remote(reduce, *[piece[p] for piece in pieces]) for p in range(n)]

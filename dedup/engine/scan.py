@@ -23,8 +23,8 @@ from dedup.candidates import Candidates
 from dedup.config import Settings
 from dedup.engine import Backend, InProcess
 from dedup.engine.lsh import shuffled_candidates
-from dedup.models import Report
 from dedup.engine.outputs import write_outputs
+from dedup.models import Report
 from dedup.sketch import Layout
 from dedup.sources import Source
 
