@@ -239,6 +239,59 @@ def settings_options(fn: F) -> F:
     return fn
 
 
+def engine_options(fn: F) -> F:
+    """``--engine``, ``--ray-address`` and ``--output-dir``: where a scan runs, and where its
+    stage outputs and Parquet report go."""
+    options = [
+        click.option(
+            "--engine",
+            type=click.Choice(["local", "ray"]),
+            default="local",
+            show_default=True,
+            help="Run on this machine's processes, or on a Ray cluster (pip install 'dedup[ray]'); "
+            "the results are the same.",
+        ),
+        click.option(
+            "--ray-address",
+            metavar="ADDR",
+            help="The Ray cluster for --engine ray (e.g. auto, ray://head:10001). [default: start "
+            "a local one on this machine]",
+        ),
+        click.option(
+            "--output-dir",
+            metavar="DIR",
+            help="Write the report to DIR as Parquet files (pairs, documents, clusters, skipped) and "
+            "summary.json; with --engine ray, also keep each stage's output there, so that a "
+            "stopped run resumes from it.",
+        ),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+@contextmanager
+def _engine(name: str, address: str | None, output_dir: str | None) -> Iterator[Any]:
+    """The engine a scan runs on (None for local mode), shut down when done."""
+    if name == "local":
+        if address:
+            raise click.UsageError("--ray-address goes with --engine ray")
+        yield None
+        return
+    from dedup.engine.scan import Distributed
+
+    try:
+        from dedup.engine.ray import RayBackend
+
+        backend = RayBackend(address)
+    except ImportError as exc:
+        raise click.ClickException(f"--engine ray needs Ray ({exc}): pip install 'dedup[ray]'") from exc
+    try:
+        yield Distributed(backend, Path(output_dir) if output_dir else None)
+    finally:
+        backend.close()
+
+
 def fail_on_option(fn: F) -> F:
     """``--fail-on``, shared by scan and hook."""
     return click.option(
@@ -407,6 +460,7 @@ class _Warnings:
     help="Exit 1 only for pairs not accepted in the baseline (--baseline FILE, or baseline in "
     "[tool.dedup]); accepted pairs are still shown unless --baseline hides them.",
 )
+@engine_options
 @settings_options
 def scan(
     paths: tuple[str, ...],
@@ -422,6 +476,9 @@ def scan(
     summary_only: bool,
     fail_on: tuple[str, ...],
     fail_on_new: bool,
+    engine: str,
+    ray_address: str | None,
+    output_dir: str | None,
     config_path: Path | None,
     **overrides: Any,
 ) -> None:
@@ -439,6 +496,7 @@ def scan(
         dedup scan corpus/ --html report.html
         dedup scan corpus/ --relation near-duplicate --relation contained --min-words 50
         dedup scan corpus/ --fail-on near-duplicate,contained --fail-on-new --summary
+        dedup scan corpus/ --engine ray --output-dir scan-out/
     """
     from dedup.gate import Triage, parse_relations, triage
     from dedup.pipeline import scan as run_scan
@@ -452,7 +510,7 @@ def scan(
     gate = _gate(settings)
     _html_writable(html_path)
     warn = _Warnings()
-    with warn.progress_bar(not no_progress) as progress:
+    with _engine(engine, ray_address, output_dir) as spread, warn.progress_bar(not no_progress) as progress:
         report = run_scan(
             paths,
             settings,
@@ -462,6 +520,7 @@ def scan(
             use_index=use_index,
             warn=warn,
             against=against,
+            engine=spread,
         )
     if with_baseline:
         report = _without_accepted(report, settings)
@@ -478,6 +537,10 @@ def scan(
         warn("no documents to compare under " + " ".join(paths))
     _still_wanted()
     _write_html(html_path, report)
+    if output_dir:
+        from dedup.engine.outputs import write_outputs
+
+        write_outputs(report, Path(output_dir))
     if as_json:
         from dedup.render.json import chunks
 
@@ -519,6 +582,7 @@ def scan(
     help="Drop only documents that duplicate one in REF (files, folders, record files; repeatable).",
 )
 @click.option("--no-progress", is_flag=True, help="Never draw a progress bar.")
+@engine_options
 @settings_options
 def clean(
     paths: tuple[str, ...],
@@ -527,6 +591,9 @@ def clean(
     keep: str,
     against: tuple[str, ...],
     no_progress: bool,
+    engine: str,
+    ray_address: str | None,
+    output_dir: str | None,
     config_path: Path | None,
     **overrides: Any,
 ) -> None:
@@ -545,6 +612,7 @@ def clean(
         dedup clean news.jsonl --out news.clean.jsonl
         dedup clean corpus/ --out clean/ --keep longest --drop identical,near-duplicate
         dedup clean new.jsonl --against archive/ --out new.clean.jsonl
+        dedup clean news.jsonl --out news.clean.jsonl --engine ray
     """
     from dedup.pipeline import clean as run_clean
 
@@ -552,7 +620,7 @@ def clean(
     relations = tuple(r.strip() for r in drop.split(",") if r.strip())
     settings = load_settings(config_path, overrides)
     warn = _Warnings()
-    with warn.progress_bar(not no_progress) as progress:
+    with _engine(engine, ray_address, output_dir) as spread, warn.progress_bar(not no_progress) as progress:
         done = run_clean(
             paths,
             out,
@@ -562,7 +630,12 @@ def clean(
             against=against,
             progress=progress,
             warn=warn,
+            engine=spread,
         )
+    if output_dir:
+        from dedup.engine.outputs import write_outputs
+
+        write_outputs(done.report, Path(output_dir))
     for skipped in done.report.skipped:
         warn(f"skipped {skipped.path}: {skipped.reason}")
     _still_wanted()
