@@ -739,6 +739,9 @@ def scan(
             def keep_pair(a: str, b: str) -> bool:
                 return (a in reference) != (b in reference)
 
+            if engine is not None:
+                engine.reference = sorted(reference)
+
         everything = [*paths, *against]
         return _scan_paths(
             everything,
@@ -998,6 +1001,9 @@ def clean(
 
             def keep_pair(a: str, b: str) -> bool:
                 return (a in reference) != (b in reference)
+
+            if engine is not None:
+                engine.reference = sorted(reference)
 
         report = _scan_paths(
             [*map(str, paths), *refs],

@@ -72,10 +72,14 @@ def _write(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
-def fingerprint(sources: Sequence[Source], settings: Settings, explain_spans: bool) -> str:
-    """What a stage's output depends on: every input's name, size and time, and the settings."""
+def fingerprint(
+    sources: Sequence[Source], settings: Settings, explain_spans: bool, reference: Sequence[str] = ()
+) -> str:
+    """What a stage's output depends on: every input's name, size and time, the settings, and
+    which documents are references (``against``)."""
     digest = hashlib.sha256()
-    digest.update(json.dumps([settings.as_dict(), explain_spans], sort_keys=True, default=str).encode())
+    head = [settings.as_dict(), explain_spans, sorted(reference)]
+    digest.update(json.dumps(head, sort_keys=True, default=str).encode())
     stats: dict[str, tuple[int, int]] = {}
     for source in sources:
         path = str(source.path)
@@ -124,11 +128,15 @@ class Distributed:
         self.output_dir = output_dir
         self.bands_per_pass = bands_per_pass
         self.pool: EnginePool | None = None
+        self.reference: Sequence[str] = ()
+        """The reference documents of a scan ``against`` them (the pipeline sets it)."""
 
     def start(self, sources: Sequence[Source], settings: Settings, explain_spans: bool) -> EnginePool:
         stages = None
         if self.output_dir is not None:
-            stages = Stages(self.output_dir / "stages", fingerprint(sources, settings, explain_spans))
+            stages = Stages(
+                self.output_dir / "stages", fingerprint(sources, settings, explain_spans, self.reference)
+            )
         self.pool = EnginePool(self.backend, stages)
         return self.pool
 
