@@ -258,6 +258,20 @@ def engine_options(fn: F) -> F:
             "a local one on this machine]",
         ),
         click.option(
+            "--partitions",
+            type=click.IntRange(min=1),
+            metavar="N",
+            help="With --engine ray: partitions of each shuffle. [default: twice the cluster's CPUs]",
+        ),
+        click.option(
+            "--bands-per-pass",
+            type=click.IntRange(min=1),
+            default=4,
+            show_default=True,
+            metavar="N",
+            help="With --engine ray: LSH bands shuffled at a time (each moves 20 bytes a window).",
+        ),
+        click.option(
             "--output-dir",
             metavar="DIR",
             help="Write the report to DIR as Parquet files (pairs, documents, clusters, skipped) and "
@@ -271,11 +285,13 @@ def engine_options(fn: F) -> F:
 
 
 @contextmanager
-def _engine(name: str, address: str | None, output_dir: str | None) -> Iterator[Any]:
+def _engine(
+    name: str, address: str | None, output_dir: str | None, partitions: int | None, bands_per_pass: int
+) -> Iterator[Any]:
     """The engine a scan runs on (None for local mode), shut down when done."""
     if name == "local":
-        if address:
-            raise click.UsageError("--ray-address goes with --engine ray")
+        if address or partitions:
+            raise click.UsageError("--ray-address and --partitions go with --engine ray")
         yield None
         return
     from dedup.engine.scan import Distributed
@@ -283,11 +299,11 @@ def _engine(name: str, address: str | None, output_dir: str | None) -> Iterator[
     try:
         from dedup.engine.ray import RayBackend
 
-        backend = RayBackend(address)
+        backend = RayBackend(address, partitions)
     except ImportError as exc:
         raise click.ClickException(f"--engine ray needs Ray ({exc}): pip install 'dedup[ray]'") from exc
     try:
-        yield Distributed(backend, Path(output_dir) if output_dir else None)
+        yield Distributed(backend, Path(output_dir) if output_dir else None, bands_per_pass)
     finally:
         backend.close()
 
@@ -478,6 +494,8 @@ def scan(
     fail_on_new: bool,
     engine: str,
     ray_address: str | None,
+    partitions: int | None,
+    bands_per_pass: int,
     output_dir: str | None,
     config_path: Path | None,
     **overrides: Any,
@@ -510,7 +528,10 @@ def scan(
     gate = _gate(settings)
     _html_writable(html_path)
     warn = _Warnings()
-    with _engine(engine, ray_address, output_dir) as spread, warn.progress_bar(not no_progress) as progress:
+    with (
+        _engine(engine, ray_address, output_dir, partitions, bands_per_pass) as spread,
+        warn.progress_bar(not no_progress) as progress,
+    ):
         report = run_scan(
             paths,
             settings,
@@ -593,6 +614,8 @@ def clean(
     no_progress: bool,
     engine: str,
     ray_address: str | None,
+    partitions: int | None,
+    bands_per_pass: int,
     output_dir: str | None,
     config_path: Path | None,
     **overrides: Any,
@@ -620,7 +643,10 @@ def clean(
     relations = tuple(r.strip() for r in drop.split(",") if r.strip())
     settings = load_settings(config_path, overrides)
     warn = _Warnings()
-    with _engine(engine, ray_address, output_dir) as spread, warn.progress_bar(not no_progress) as progress:
+    with (
+        _engine(engine, ray_address, output_dir, partitions, bands_per_pass) as spread,
+        warn.progress_bar(not no_progress) as progress,
+    ):
         done = run_clean(
             paths,
             out,

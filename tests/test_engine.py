@@ -203,7 +203,7 @@ def test_the_cli_writes_parquet_and_refuses_an_address_without_ray(tmp_path: Pat
     pairs = pq.read_table(tmp_path / "pairs.parquet").to_pylist()
     assert [json.loads(p["record"]) for p in pairs] == json.loads(result.stdout)["pairs"]
     refused = runner.invoke(cli, ["scan", str(SAMPLES), "--ray-address", "auto"])
-    assert refused.exit_code == 2 and "--ray-address goes with --engine ray" in refused.stderr
+    assert refused.exit_code == 2 and "--ray-address and --partitions go with --engine ray" in refused.stderr
 
 
 def test_help_and_a_local_scan_do_not_import_ray() -> None:
