@@ -35,8 +35,8 @@ def test_a_local_ray_cluster_gives_the_local_scan_byte_for_byte(corpus: Path, tm
 
     expected = dumps(scan([corpus], Settings()))
     with deadline(300):
-        backend = RayBackend(num_cpus=2)
         try:
+            backend = RayBackend(num_cpus=2)
             assert backend.partitions == 4
             engine = Distributed(backend, tmp_path / "out")
             report = scan([corpus], Settings(), engine=engine)
@@ -54,4 +54,7 @@ def test_a_local_ray_cluster_gives_the_local_scan_byte_for_byte(corpus: Path, tm
             assert result.exit_code == 1, result.stderr
             assert result.stdout == expected
         finally:
-            backend.close()
+            # Whatever happened, even a cluster that never came up: stop what ray.init started.
+            import ray
+
+            ray.shutdown()

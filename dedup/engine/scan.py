@@ -128,6 +128,8 @@ class Distributed:
         self.output_dir = output_dir
         self.bands_per_pass = bands_per_pass
         self.pool: EnginePool | None = None
+        self.counts: dict[str, int] = {}
+        """What the engine moved: LSH rows shuffled and passes (see ``shuffled_candidates``)."""
         self.reference: Sequence[str] = ()
         """The reference documents of a scan ``against`` them (the pipeline sets it)."""
 
@@ -142,7 +144,9 @@ class Distributed:
 
     def find(self, lay: Layout, threshold: float, num_perm: int, seed: int) -> Candidates:
         def compute() -> Candidates:
-            return shuffled_candidates(lay, threshold, num_perm, seed, self.backend, self.bands_per_pass)
+            return shuffled_candidates(
+                lay, threshold, num_perm, seed, self.backend, self.bands_per_pass, counts=self.counts
+            )
 
         stages = self.pool.stages if self.pool is not None else None
         return compute() if stages is None else stages.run("lsh", compute)
