@@ -7,13 +7,14 @@ import json
 import random
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, SAMPLES
+from conftest import ROOT, SAMPLES, deadline
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -218,3 +219,37 @@ def test_help_and_a_local_scan_do_not_import_ray() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+SLOW_CHILD = """
+import sys, time
+from dedup import Settings
+from dedup.engine import InProcess
+from dedup.engine.scan import scan_distributed
+
+
+class Slow(InProcess):
+    def map(self, fn, tasks):
+        if fn.__name__ == "check_batch":
+            time.sleep(60)  # killed here, its reading and LSH stages done
+        return super().map(fn, tasks)
+
+
+scan_distributed([sys.argv[1]], Settings(jobs=1), Slow(3), output_dir=sys.argv[2])
+"""
+
+
+def test_a_run_killed_after_a_stage_resumes_from_it(corpus: Path, local_json: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    child = subprocess.Popen([sys.executable, "-c", SLOW_CHILD, str(corpus), str(out)])
+    try:
+        with deadline(60):
+            while not (out / "stages" / "002-lsh.done").exists():
+                assert child.poll() is None, "the scan ended before it was killed"
+                time.sleep(0.05)
+    finally:
+        child.kill()
+        child.wait()
+    again = Distributed(InProcess(4, seed=5), out)
+    assert dumps(scan([corpus], Settings(jobs=1), engine=again)) == local_json
+    assert again.reused == ["001-prepare_packed", "002-lsh"]
