@@ -29,6 +29,7 @@ from dedup.pipeline import clean, corpus_layout, prepare_all
 from dedup.prepare import Prepared
 from dedup.render.json import dumps, report_dict
 from dedup.shingle import flatten
+from dedup.sketch import Layout
 from dedup.sources import discover
 
 DOCS = 400
@@ -66,7 +67,7 @@ def local_json(corpus: Path) -> str:
     return dumps(scan([corpus], Settings(jobs=1)))
 
 
-def _layout(corpus: Path) -> object:
+def _layout(corpus: Path) -> Layout:
     s = Settings(jobs=1)
     found = prepare_all(discover([str(corpus)], s, corpus, []), s)
     prepared = [p for p in found if isinstance(p, Prepared)]
@@ -106,13 +107,13 @@ def test_the_shuffle_sends_each_key_to_one_partition_and_sorts_it(
 def test_lsh_through_the_shuffle_gives_local_modes_candidates(corpus: Path) -> None:
     lay = _layout(corpus)
     s = Settings()
-    expected = stream_candidates(lay, s.lsh_threshold, s.num_perm, s.seed)  # type: ignore[arg-type]
+    expected = stream_candidates(lay, s.lsh_threshold, s.num_perm, s.seed)
     assert expected.oversized_buckets > 0  # the star story's buckets
     rng = random.Random(22)
     for _ in range(4):
         backend = InProcess(rng.randint(1, 12), rng.randrange(1000))
         per_pass = rng.randint(1, 16)
-        got = shuffled_candidates(lay, s.lsh_threshold, s.num_perm, s.seed, backend, per_pass)  # type: ignore[arg-type]
+        got = shuffled_candidates(lay, s.lsh_threshold, s.num_perm, s.seed, backend, per_pass)
         assert np.array_equal(got.pairs, expected.pairs)
         assert np.array_equal(got.bands, expected.bands)
         assert got.oversized_buckets == expected.oversized_buckets
