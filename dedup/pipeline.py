@@ -825,7 +825,7 @@ def _scan_sources(
         sources = [
             s if Path(s.path).is_absolute() else dataclasses.replace(s, path=cwd / s.path) for s in sources
         ]
-        pool = engine.start(sources, settings, explain_spans)
+        pool = engine.start(sources, settings, explain_spans, cwd)
         report = _scan(
             sources,
             settings,

@@ -254,3 +254,30 @@ def test_a_run_killed_after_a_stage_resumes_from_it(corpus: Path, local_json: st
     again = Distributed(InProcess(4, seed=5), out)
     assert dumps(scan([corpus], Settings(jobs=1), engine=again)) == local_json
     assert again.reused == ["001-prepare_packed", "002-lsh"]
+
+
+def test_records_copied_to_the_spool_are_resumed_too(corpus: Path, tmp_path: Path) -> None:
+    import csv
+
+    texts = sorted((corpus / "star").iterdir())[:6] + sorted((corpus / "samples").iterdir())
+    records = tmp_path / "news.csv"
+    with open(records, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "text"])
+        for path in texts:
+            writer.writerow([path.stem, path.read_text(encoding="utf-8")])
+    s = Settings(jobs=1)
+    expected = dumps(scan([records], s))
+    first = Distributed(InProcess(2), tmp_path / "out")
+    assert dumps(scan([records], s, engine=first)) == expected
+    again = Distributed(InProcess(3), tmp_path / "out")
+    assert dumps(scan([records], s, engine=again)) == expected
+    # Every stage the first run completed (one batch of files is read on the driver: no stage).
+    done = sorted(p.stem for p in (tmp_path / "out" / "stages").glob("*.done"))
+    assert again.reused == done and done[0] == "001-lsh"
+    # The record file changed: nothing is reused.
+    with open(records, "a", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerow(["late", "a late record of a few words, not enough to pair"])
+    changed = Distributed(InProcess(3), tmp_path / "out")
+    scan([records], s, engine=changed)
+    assert changed.reused == []

@@ -25,6 +25,7 @@ from dedup.engine import Backend, InProcess
 from dedup.engine.lsh import shuffled_candidates
 from dedup.engine.outputs import write_outputs
 from dedup.models import Report
+from dedup.records import SPOOL_FIELD
 from dedup.sketch import Layout
 from dedup.sources import Source
 
@@ -73,16 +74,23 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def fingerprint(
-    sources: Sequence[Source], settings: Settings, explain_spans: bool, reference: Sequence[str] = ()
+    sources: Sequence[Source],
+    settings: Settings,
+    explain_spans: bool,
+    reference: Sequence[str] = (),
+    cwd: Path | None = None,
 ) -> str:
     """What a stage's output depends on: every input's name, size and time, the settings, and
-    which documents are references (``against``)."""
+    which documents are references (``against``). A record copied into the scan's spool (a
+    folder new every run) counts by its record file's size and time (below ``cwd``)."""
     digest = hashlib.sha256()
     head = [settings.as_dict(), explain_spans, sorted(reference)]
     digest.update(json.dumps(head, sort_keys=True, default=str).encode())
     stats: dict[str, tuple[int, int]] = {}
     for source in sources:
         path = str(source.path)
+        if source.record is not None and source.record.field == SPOOL_FIELD:
+            path = str((cwd or Path.cwd()) / source.record.file)
         if path not in stats:
             try:
                 st = os.stat(path)
@@ -133,12 +141,13 @@ class Distributed:
         self.reference: Sequence[str] = ()
         """The reference documents of a scan ``against`` them (the pipeline sets it)."""
 
-    def start(self, sources: Sequence[Source], settings: Settings, explain_spans: bool) -> EnginePool:
+    def start(
+        self, sources: Sequence[Source], settings: Settings, explain_spans: bool, cwd: Path | None = None
+    ) -> EnginePool:
         stages = None
         if self.output_dir is not None:
-            stages = Stages(
-                self.output_dir / "stages", fingerprint(sources, settings, explain_spans, self.reference)
-            )
+            mark = fingerprint(sources, settings, explain_spans, self.reference, cwd)
+            stages = Stages(self.output_dir / "stages", mark)
         self.pool = EnginePool(self.backend, stages)
         return self.pool
 
