@@ -8,7 +8,9 @@ import random
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -21,7 +23,7 @@ from hypothesis import strategies as st
 from dedup import Settings, scan
 from dedup.candidates import GROUP_BUCKET, stream_candidates
 from dedup.cli import cli
-from dedup.engine import InProcess, sort_rows, split_rows
+from dedup.engine import InProcess, R, Rows, T, sort_rows, split_rows
 from dedup.engine.lsh import shuffled_candidates
 from dedup.engine.outputs import write_outputs
 from dedup.engine.scan import Distributed, scan_distributed
@@ -142,6 +144,23 @@ def test_record_files_and_against_are_scanned_the_same(corpus: Path, tmp_path: P
         assert dumps(got) == expected
 
 
+class Counting(InProcess):
+    """The in-process engine, noting what it is asked to do."""
+
+    def __init__(self, partitions: int, seed: int = 0) -> None:
+        super().__init__(partitions, seed)
+        self.mapped: list[str] = []
+        self.shuffles = 0
+
+    def map(self, fn: Callable[..., T], tasks: Sequence[tuple[Any, ...]]) -> Iterator[T]:
+        self.mapped.append(fn.__name__)
+        return super().map(fn, tasks)
+
+    def shuffle(self, parts: Sequence[Rows], reduce: Callable[[Rows], R]) -> list[R]:
+        self.shuffles += 1
+        return super().shuffle(parts, reduce)
+
+
 def test_a_stopped_run_resumes_from_the_stages_it_completed(
     corpus: Path, local_json: str, tmp_path: Path
 ) -> None:
@@ -153,9 +172,12 @@ def test_a_stopped_run_resumes_from_the_stages_it_completed(
     assert done[0] == "001-prepare_packed" and "002-lsh" in done and first.reused == []
     # As if killed while its last stage ran: that one's marker was never written.
     (stages / f"{done[-1]}.done").unlink()
-    again = Distributed(InProcess(5, seed=9), out)
+    counting = Counting(5, seed=9)
+    again = Distributed(counting, out)
     assert dumps(scan([corpus], Settings(jobs=1), engine=again)) == local_json
     assert again.reused == done[:-1]
+    # Only the stage left undone ran again.
+    assert counting.mapped == [done[-1].split("-", 1)[1]] and counting.shuffles == 0
     # Other settings: nothing is reused.
     other = Distributed(InProcess(2), out)
     scan([corpus], Settings(jobs=1, contained=0.85), engine=other)

@@ -50,20 +50,55 @@ class Stages:
         folder.mkdir(parents=True, exist_ok=True)
         _write(mark, fingerprint.encode())
 
-    def run(self, name: str, compute: Callable[[], T]) -> T:
-        """``compute()``, or what it returned in an earlier run that completed this stage."""
+    def _next(self, name: str) -> tuple[str, Path, Path]:
         self.count += 1
         stem = f"{self.count:03d}-{name}"
-        data, done = self.folder / f"{stem}.pkl", self.folder / f"{stem}.done"
-        if done.is_file() and data.is_file():
-            with open(data, "rb") as f:
-                value: T = pickle.load(f)
-            self.reused.append(stem)
-            return value
-        value = compute()
+        return stem, self.folder / f"{stem}.pkl", self.folder / f"{stem}.done"
+
+    def _load(self, stem: str, data: Path, done: Path) -> Any:
+        if not (done.is_file() and data.is_file()):
+            return None
+        with open(data, "rb") as f:
+            value = pickle.load(f)
+        self.reused.append(stem)
+        return value
+
+    @staticmethod
+    def _keep(value: object, data: Path, done: Path) -> None:
         _write(data, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         _write(done, b"")
+
+    def run(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()``, or what it returned in an earlier run that completed this stage."""
+        stem, data, done = self._next(name)
+        kept = self._load(stem, data, done)
+        if kept is not None:
+            value: T = kept
+            return value
+        value = compute()
+        self._keep(value, data, done)
         return value
+
+    def run_each(self, name: str, compute: Callable[[], Iterator[T]]) -> Iterator[T]:
+        """The items of ``compute()`` as they come (kept once all have come), or the items an
+        earlier run that completed this stage kept. The stage is numbered now, whenever its
+        items are taken."""
+        stem, data, done = self._next(name)
+        kept = self._load(stem, data, done)
+        if kept is not None:
+            items: list[T] = kept
+            return iter(items)
+
+        coming = compute()  # started now, as a map without stages starts its tasks
+
+        def each() -> Iterator[T]:
+            items: list[T] = []
+            for item in coming:
+                items.append(item)
+                yield item
+            self._keep(items, data, done)
+
+        return each()
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -121,8 +156,7 @@ class EnginePool(Executor):
         tasks = list(zip(*iterables, strict=False))
         if self.stages is None:
             return self.backend.map(fn, tasks)
-        results = self.stages.run(fn.__name__, lambda: list(self.backend.map(fn, tasks)))
-        return iter(results)
+        return self.stages.run_each(fn.__name__, lambda: self.backend.map(fn, tasks))
 
 
 class Distributed:
