@@ -54,6 +54,7 @@ from dedup.prepare import (
     prepare_texts,
     tokenize_batch,
     unpack,
+    without_repeats,
 )
 from dedup.records import SPOOL_FIELD, Record
 from dedup.shingle import U64, Flat, HashSet, ShingleStore, flatten, sorted_unique
@@ -262,6 +263,7 @@ def prepare_all(
     pool: Executor | None = None,
     store: ShingleStore | None = None,
     inherited: Inherited | None = None,
+    drop_copies: bool = False,
 ) -> list[Prepared | Skipped]:
     """Run :func:`prepare_batch` over all sources, in order, on ``pool`` when given. The
     documents' shingles are kept in ``store`` (a new one when not given): its ``flat`` then lays
@@ -280,10 +282,15 @@ def prepare_all(
     else:
         use = pool.map if pool is not None and len(batches) > 1 else map
         results = use(prepare_packed, batches, repeat(settings.shingle_size), repeat(settings.max_bytes))
+    seen: set[str] = set()
     for result in results:
+        mask = None
+        if drop_copies:
+            result, mask = without_repeats(result, seen)
         if result.placed is not None and inherited is not None:
             # Copied into the store in order, straight from where the worker left them.
-            shingles = inherited.arena.take(*result.placed, store)
+            into = store if mask is None else (lambda values, keep=mask: store(values[keep]))
+            shingles = inherited.arena.take(*result.placed, into)
             out.extend(unpack(dataclasses.replace(result, shingles=shingles, placed=None)))
         else:
             out.extend(unpack(result, store))
@@ -1098,7 +1105,7 @@ def _scan(
             results, _ = prepare_with_index(sources, settings, index, pool, prune_under=paths)
         else:
             store = ShingleStore()
-            results = prepare_all(sources, settings, progress, pool, store, inherited)
+            results = prepare_all(sources, settings, progress, pool, store, inherited, drop_copies=True)
         clock = _lap(timings, "read+shingle", clock)
         prepared = [r for r in results if isinstance(r, Prepared)]
         skipped = tuple(r for r in results if isinstance(r, Skipped))
