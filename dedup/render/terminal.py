@@ -23,6 +23,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from dedup.cluster import through_sources
 from dedup.models import Comparison, Group, Pair, Report, Span
 
 _UNSEEN = re.compile(
@@ -209,6 +210,9 @@ def render(report: Report, out: Console, explain: bool = False) -> None:
     in_group: dict[str, list[Pair]] = {}
     by_first: dict[str, list[Pair]] = {}
     present = {(pair.a, pair.b) for pair in report.pairs}
+    # Pairs of two documents that each copy a common source: counted under it, not listed.
+    through = through_sources(report.pairs) if not explain else {}
+    siblings: dict[str, list[Pair]] = {}
     # A near-copy's pair with a document outside its group, folded under the representative's.
     alike: dict[tuple[str, str], list[Pair]] = {}
     for pair in report.pairs:
@@ -224,8 +228,12 @@ def render(report: Report, out: Console, explain: bool = False) -> None:
                     alike.setdefault(key, []).append(pair)
                     folded = True
                     break
-        if not folded:
-            by_first.setdefault(pair.a, []).append(pair)
+        if folded:
+            continue
+        if (pair.a, pair.b) in through:
+            siblings.setdefault(through[(pair.a, pair.b)], []).append(pair)
+            continue
+        by_first.setdefault(pair.a, []).append(pair)
     for number, cluster in enumerate(report.clusters, start=1):
         out.print()
         out.print(f"[bold]Cluster {number}[/] · {len(cluster.members)} documents")
@@ -251,6 +259,10 @@ def render(report: Report, out: Console, explain: bool = False) -> None:
             if member in near:
                 out.print()
                 for line in group_lines(near[member], in_group.get(member, [])):
+                    _emit(out, line)
+            if member in siblings:
+                out.print()
+                for line in sibling_lines(member, siblings[member]):
                     _emit(out, line)
             for pair in by_first.get(member, ()):
                 if pair.relation == "identical" and not explain:
@@ -281,6 +293,25 @@ def copies_lines(first: str, others: Sequence[str]) -> list[str]:
         + (f" [dim]and {rest} more (all in the JSON)[/]" if rest > 0 else ""),
     ]
     return lines
+
+
+def sibling_lines(source: str, pairs: Sequence[Pair]) -> list[str]:
+    """Rich markup lines for the pairs of documents that each copy ``source``: a count and a few."""
+    counts: dict[str, int] = {}
+    for pair in pairs:
+        if pair.relation is not None:
+            counts[pair.relation] = counts.get(pair.relation, 0) + 1
+    relations = ", ".join(f"{n} {relation}" for relation, n in counts.items())
+    shown = "; ".join(f"{escape(p.a)} ~ {escape(p.b)}" for p in pairs[:COPIES_SHOWN])
+    rest = len(pairs) - COPIES_SHOWN
+    noun = "pair" if len(pairs) == 1 else "pairs"
+    more = f" [dim]and {rest} more (in the JSON, `through`; --explain shows each)[/]" if rest > 0 else ""
+    return [
+        f"  [bold]COMMON SOURCE[/] {escape(source)}",
+        f"    {len(pairs)} {noun} of documents that each copy it share no more than they took from it"
+        f" ({relations}):",
+        f"    {shown}{more}",
+    ]
 
 
 def group_lines(group: Group, pairs: Sequence[Pair]) -> list[str]:
