@@ -19,7 +19,7 @@ from dedup.config import Settings
 from dedup.explain import summary
 from dedup.models import PROGRESS_UNITS, UNKNOWN_ORIGINAL, Note, Span, Verdict
 from dedup.render import terminal
-from dedup.words import counted
+from dedup.words import article, counted
 
 STORY = (
     "The council voted on Tuesday to reopen the riverside library after two years of repairs, "
@@ -41,6 +41,17 @@ def test_counted() -> None:
     assert counted(0, "pair") == "0 pairs"
     assert counted(2, "copy") == "2 copies"
     assert counted(12345, "document", grouped=True) == "12,345 documents"
+    assert [article(n) for n in (8, 11, 18, 40, 80, 110, 800, 11000, 1)] == [
+        "an",
+        "an",
+        "an",
+        "a",
+        "an",
+        "a",
+        "an",
+        "an",
+        "a",
+    ]
 
 
 def test_piped_scan_has_no_trailing_spaces_and_keeps_groups_whole(in_root: Path) -> None:
@@ -223,7 +234,9 @@ def test_compare_says_a_shared_quotation_was_not_counted(
     code, out, err = invoke("compare", "a.txt", "b.txt")
     assert code == 0, err
     words = len(QUOTE.split())
-    assert f"a {words}-word shared quotation was not counted (quoted in both)" in " ".join(out.split())
+    assert f"{article(words)} {words}-word shared quotation was not counted (quoted in both)" in " ".join(
+        out.split()
+    )
     code, out, err = invoke("compare", "a.txt", "b.txt", "--json")
     assert json.loads(out)["shared_quotation_words"] == words
 

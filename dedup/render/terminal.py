@@ -22,7 +22,7 @@ from rich.progress import (
 from rich.text import Text
 
 from dedup.models import PROGRESS_UNITS, Comparison, Group, Note, Pair, Report, Span
-from dedup.words import counted
+from dedup.words import article, counted
 
 _UNSEEN = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f"  # C0 and C1 controls, which start escape sequences
@@ -80,19 +80,21 @@ _NUMBER = re.compile(r"[\d.,%]+")
 
 def _units(plain: str) -> list[tuple[int, int, bool]]:
     """The words of ``plain`` as ``(start, end, joined)``: ``joined`` when no line may break
-    between this word and the next (inside a "(...)" group or a quoted name, after a number)."""
+    between this word and the next (inside a "(...)" group or a quoted name, after a number, before
+    a "(...)" group, which belongs to the word it follows: "path (12 words)")."""
     words = [(m.start(), m.end()) for m in re.finditer(r"\S+", plain)]
     out: list[tuple[int, int, bool]] = []
     depth, quoted = 0, False
-    for start, end in words:
+    for i, (start, end) in enumerate(words):
         word = plain[start:end]
+        before_group = i + 1 < len(words) and plain[words[i + 1][0]] == "("
         depth = max(0, depth + word.count("(") - word.count(")"))
         bare = word.lstrip("(").rstrip(",;:.)")
         if bare.startswith("'") and not (len(bare) > 1 and bare.endswith("'")):
             quoted = True
         elif quoted and bare.endswith("'"):
             quoted = False
-        out.append((start, end, depth > 0 or quoted or bool(_NUMBER.fullmatch(word))))
+        out.append((start, end, depth > 0 or quoted or before_group or bool(_NUMBER.fullmatch(word))))
     return out
 
 
@@ -242,7 +244,8 @@ def render_comparison(comparison: Comparison, out: Console) -> None:
     if comparison.shared_quotation:
         # The longest passage leaves out runs quoted in both: two reports quoting one speaker.
         why.append(
-            f"    [dim]a {comparison.shared_quotation}-word shared quotation was not counted "
+            f"    [dim]{article(comparison.shared_quotation)} {comparison.shared_quotation}-word shared "
+            "quotation was not counted "
             "(quoted in both)[/]"
         )
     for line in [*lines[:at], *why, *lines[at:]]:
