@@ -28,6 +28,7 @@ Relation = Literal["identical", "near-duplicate", "contained", "overlap"]
 
 PROGRESS_UNITS: dict[str, str | None] = {
     "finding files": None,
+    "reading the index": None,
     "reading": "documents",
     "finding boilerplate": None,
     "sketching": None,

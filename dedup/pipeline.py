@@ -1113,6 +1113,9 @@ def _scan(
     try:
         store: ShingleStore | None = None
         if index is not None:
+            if progress:
+                # Unchanged documents come from the index; "reading" then counts the changed ones.
+                progress("reading the index", 0, 0)
             results, _ = prepare_with_index(
                 sources, settings, index, pool, prune_under=paths, progress=progress
             )

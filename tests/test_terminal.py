@@ -172,6 +172,16 @@ def test_every_stage_is_named_and_comparing_counts_pairs(in_root: Path) -> None:
     assert comparing[0] == (0, comparing[-1][1])
 
 
+def test_a_scan_with_the_index_says_it_reads_the_index(in_root: Path, tmp_path: Path) -> None:
+    settings = Settings(jobs=1, index=str(tmp_path / "index"))
+    scan(["samples/"], settings, use_index=True)
+    calls: list[tuple[str, int, int]] = []
+    scan(["samples/"], settings, use_index=True, progress=lambda *call: calls.append(call))
+    stages = list(dict.fromkeys(stage for stage, _, _ in calls))
+    # Nothing changed: nothing is read, and the bar says where the documents come from.
+    assert stages[:2] == ["finding files", "reading the index"] and "reading" not in stages
+
+
 def test_the_bar_gives_each_stage_its_unit() -> None:
     buffer = io.StringIO()
     err = Console(file=buffer, force_terminal=True, width=120)

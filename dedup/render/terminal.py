@@ -429,7 +429,10 @@ class _Rate(ProgressColumn):
     """What a counted stage does a second, in its own unit (documents/s, pairs/s), once known."""
 
     def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
+        # The first batches of a stage can land together: a rate from their moments alone reads
+        # millions a second, so it waits for a second of work (or the end of the stage).
+        settled = task.finished or (task.elapsed or 0.0) >= 1.0
+        speed = (task.finished_speed or task.speed) if settled else None
         unit = task.fields.get("unit")
         return Text(f"{speed:,.0f} {unit}/s" if speed and unit else "", style="dim")
 
