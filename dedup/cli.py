@@ -338,8 +338,9 @@ def cli() -> None:
 
 
 class _Warnings:
-    """Warnings and the progress bar on stderr, through the terminal renderer, which is imported
-    (with rich, a fifth of start-up) only when there is something to draw."""
+    """Warnings, notes (a :class:`dedup.models.Note` is news, printed ``note: ...``) and the
+    progress bar on stderr, through the terminal renderer, which is imported (with rich, a fifth
+    of start-up) only when there is something to draw."""
 
     def __init__(self) -> None:
         self._err: Any = None

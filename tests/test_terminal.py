@@ -54,6 +54,15 @@ def test_counted() -> None:
     ]
 
 
+def test_wrapping_never_leaves_spaces_at_a_line_end() -> None:
+    buffer = io.StringIO()
+    out = Console(file=buffer, width=40)
+    terminal._emit(out, "    ")
+    terminal._emit(out, "    differs: " + "word " * 20)
+    assert [line for line in buffer.getvalue().splitlines() if line.endswith(" ")] == []
+    assert buffer.getvalue().splitlines()[0] == ""
+
+
 def test_piped_scan_has_no_trailing_spaces_and_keeps_groups_whole(in_root: Path) -> None:
     code, out, err = invoke("scan", "samples/")
     assert code == 1, err

@@ -72,7 +72,7 @@ def _emit(out: Console, line: str) -> None:
     pad = " " * indent
     for start, end in wrap_ranges(text.plain, max(20, out.width - indent)):
         # soft_wrap: rich neither wraps again nor pads the line to the width with spaces.
-        out.print(Text(pad) + text[start:end], soft_wrap=True)
+        out.print(Text(pad) + text[start:end] if end > start else Text(""), soft_wrap=True)
 
 
 _NUMBER = re.compile(r"[\d.,%]+")
