@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
-from dedup.models import Cluster, Pair, Relation
+from dedup.models import UNKNOWN_ORIGINAL, Cluster, Pair, Relation
 
 
 def clusters(pairs: Sequence[Pair], attributions: Mapping[str, str | None]) -> tuple[Cluster, ...]:
@@ -42,7 +42,7 @@ def guess_original(members: Sequence[str], attributions: Mapping[str, str | None
         return uncredited[0], f"the other members say they are reprinted ({named})"
     # Containment alone cannot tell a source from a copy: a reprint that adds text contains its
     # source, but a truncated copy is contained in its source. So without attribution, say so.
-    return None, "no attribution line tells the copies apart"
+    return None, UNKNOWN_ORIGINAL
 
 
 def every_pair(pairs: Sequence[Pair]) -> Iterator[tuple[str, str, Relation]]:

@@ -209,6 +209,17 @@ def comparison_dict(comparison: Comparison) -> dict[str, Any]:
         "settings": comparison.settings,
         "documents": [document_dict(comparison.a), document_dict(comparison.b)],
         "pair": pair_dict(comparison.pair),
+        "missed": [
+            {
+                "relation": m.relation,
+                "reason": m.reason,
+                "checks": [
+                    {"measure": c.measure, "value": c.value, "threshold": c.threshold} for c in m.checks
+                ],
+            }
+            for m in comparison.missed
+        ],
+        "shared_quotation_words": comparison.shared_quotation,
     }
 
 
