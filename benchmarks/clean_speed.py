@@ -112,7 +112,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-peers", dest="peers", action="store_false")
     parser.add_argument("--workdir", type=Path, default=BENCHMARKS / "work")
+    parser.add_argument(
+        "--output", type=Path, default=BENCHMARKS / "CLEAN.md", help="where to write the figures"
+    )
     args = parser.parse_args()
+    lines: list[str] = []
+
+    def say(line: str) -> None:
+        print(line)
+        lines.append(line)
+
     exe = speed.dedup_executable()
     rows = []
     for size in args.sizes:
@@ -125,7 +134,7 @@ def main() -> None:
             m = speed.measure(cmd, args.workdir / f"clean-{size}.out", args.workdir / f"clean-{size}.err")
             if m.code not in (0, 1):
                 sys.exit(f"dedup clean failed ({m.code}): {m.stderr.read_text(encoding='utf-8')[-2000:]}")
-            print(
+            say(
                 f"dedup clean {size:,}: run {run + 1}: {m.wall:.1f} s, {m.maxrss / 1e6:,.0f} MB",
                 file=sys.stderr,
             )
@@ -136,25 +145,28 @@ def main() -> None:
         peer = None
         if args.peers:
             peer = text_dedup(jsonl, args.workdir)
-            print(
+            say(
                 f"text-dedup {size:,}: {peer.wall:.1f} s, {peer.maxrss / 1e6:,.0f} MB (code {peer.code})",
                 file=sys.stderr,
             )
         rows.append((size, wall, rss, [m.wall for m in runs], share, wanted, wrong, peer))
-    print(
+    say(
         "| records | dedup clean wall s (median; runs) | docs/s | peak RSS MB | planted drops found "
         "| passages dropped | text-dedup wall s | text-dedup docs/s | ratio |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    say("|---|---|---|---|---|---|---|---|---|")
     for size, wall, rss, walls, share, wanted, wrong, peer in rows:
         tail = "| – | – | – |"
         if peer is not None and peer.code == 0:
             tail = f"| {peer.wall:.1f} | {size / peer.wall:,.0f} | {peer.wall / wall:.1f}x |"
         shown = ", ".join(f"{w:.1f}" for w in walls)
-        print(
+        say(
             f"| {size:,} | {wall:.1f} ({shown}) | {size / wall:,.0f} | {rss / 1e6:,.0f} | "
             f"{share:.4f} of {wanted:,} | {wrong} {tail}"
         )
+
+    head = f"# `python benchmarks/clean_speed.py` ({speed.code_state()})\n\n"
+    args.output.write_text(head + "\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

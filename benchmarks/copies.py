@@ -75,7 +75,16 @@ def main() -> None:
     parser.add_argument("--near", type=int, default=1_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=BENCHMARKS / "work")
+    parser.add_argument(
+        "--output", type=Path, default=BENCHMARKS / "COPIES.md", help="where to write the figures"
+    )
     args = parser.parse_args()
+    lines: list[str] = []
+
+    def say(line: str) -> None:
+        print(line)
+        lines.append(line)
+
     corpus = speed.ensure_corpus(args.workdir, args.docs)
     extra = plant(corpus.path, args.workdir / f"copies-{args.docs}", args.identical, args.near)
     exe = speed.dedup_executable()
@@ -94,17 +103,20 @@ def main() -> None:
     wall = {k: statistics.median(m.wall for m in v) for k, v in results.items()}
     rss = {k: statistics.median(m.maxrss for m in v) for k, v in results.items()}
     planted = args.identical + args.near
-    print(f"corpus: {args.docs:,} generated documents; planted: {args.identical:,} identical copies and")
-    print(f"{args.near:,} near-copies (1-5 word edits) of one of them; median of {args.runs} runs each")
-    print("| corpus | wall s | peak RSS MB |")
-    print("|---|---|---|")
+    say(f"corpus: {args.docs:,} generated documents; planted: {args.identical:,} identical copies and")
+    say(f"{args.near:,} near-copies (1-5 word edits) of one of them; median of {args.runs} runs each")
+    say("| corpus | wall s | peak RSS MB |")
+    say("|---|---|---|")
     for k in ("without", "with"):
-        print(f"| {k} the copies | {wall[k]:.1f} | {rss[k] / 1e6:,.0f} |")
-    print(
+        say(f"| {k} the copies | {wall[k]:.1f} | {rss[k] / 1e6:,.0f} |")
+    say(
         f"time ratio {wall['with'] / wall['without']:.2f}x (target at most 1.5x); memory ratio "
         f"{rss['with'] / rss['without']:.2f}x (target at most 1.0x)"
     )
-    print(f"planted copies in a reported pair: {found:,} of {planted:,}; pairs {pairs:,}; groups {groups}")
+    say(f"planted copies in a reported pair: {found:,} of {planted:,}; pairs {pairs:,}; groups {groups}")
+
+    head = f"# `python benchmarks/copies.py` ({speed.code_state()})\n\n"
+    args.output.write_text(head + "\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

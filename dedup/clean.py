@@ -9,6 +9,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from dedup.models import Pair, Relation, Report
+from dedup.words import counted
 
 KEEP_POLICIES = ("original", "longest", "first")
 DEFAULT_DROP: tuple[Relation, ...] = ("identical", "near-duplicate", "contained")
@@ -202,7 +203,7 @@ def _ranks(
         if keep == "first":
             out[doc] = _Rank((0, 0, place), "first in input order")
         elif keep == "longest" or doc not in evidence:
-            why = f"longest ({words[doc]} words), then first by name"
+            why = f"longest ({counted(words[doc], 'word')}), then first by name"
             if keep == "original":
                 why = f"no evidence of which is the original; {why}"
             out[doc] = _Rank((1, -words[doc], place), why)

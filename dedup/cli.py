@@ -407,8 +407,9 @@ def cli() -> None:
 
 
 class _Warnings:
-    """Warnings and the progress bar on stderr, through the terminal renderer, which is imported
-    (with rich, a fifth of start-up) only when there is something to draw."""
+    """Warnings, notes (a :class:`dedup.models.Note` is news, printed ``note: ...``) and the
+    progress bar on stderr, through the terminal renderer, which is imported (with rich, a fifth
+    of start-up) only when there is something to draw."""
 
     def __init__(self) -> None:
         self._err: Any = None
@@ -833,6 +834,7 @@ def index(paths: tuple[str, ...], config_path: Path | None, **overrides: Any) ->
 
     from dedup.pipeline import build_index
     from dedup.render import terminal
+    from dedup.words import counted
 
     _given(*paths)
     settings = load_settings(config_path, overrides)
@@ -842,8 +844,9 @@ def index(paths: tuple[str, ...], config_path: Path | None, **overrides: Any) ->
     for skipped in stats.skipped:
         terminal.warn(err, f"skipped {skipped.path}: {skipped.reason}")
     click.echo(
-        f"index {settings.index}: {total} documents ({stats.added} added, {stats.changed} changed, "
-        f"{stats.removed} removed, {stats.unchanged} unchanged) in {time.perf_counter() - started:.1f} s",
+        f"index {settings.index}: {counted(total, 'document')} ({stats.added} added, "
+        f"{stats.changed} changed, {stats.removed} removed, {stats.unchanged} unchanged) in "
+        f"{time.perf_counter() - started:.1f} s",
         err=True,
     )
 
@@ -898,6 +901,7 @@ def baseline(
     from dedup.accept import accept_pair, accept_paths
     from dedup.atomic import writable
     from dedup.render import terminal
+    from dedup.words import counted
 
     if bool(paths) == bool(pair):
         raise click.UsageError("give PATHS, or --pair A B (not both)")
@@ -921,7 +925,7 @@ def baseline(
         click.echo(f"note: {line}", err=True)
     kept = f", {done.kept} kept" if not replace else ""
     click.echo(
-        f"wrote {done.total} accepted pair{'s' if done.total != 1 else ''} to {settings.baseline} "
+        f"wrote {counted(done.total, 'accepted pair')} to {settings.baseline} "
         f"({done.added} new{kept}{f', {len(done.dropped)} dropped' if done.dropped else ''})",
         err=True,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 
@@ -23,10 +24,11 @@ from dedup.label import (
     label_divergent,
     may_caption,
 )
-from dedup.models import Explanation, Span, SpanEdit, Token, Verdict
+from dedup.models import UNKNOWN_ORIGINAL, Explanation, Span, SpanEdit, Token, Verdict
 from dedup.regions import reused
 from dedup.shingle import U64, HashSet, contains
 from dedup.tokens import TokenList
+from dedup.words import counted
 
 PREVIEW = 80
 """Characters of a span's preview, whitespace folded."""
@@ -256,7 +258,7 @@ def verdict(
         return Verdict("b", ("B is likely the original: " + a_copy[0], *a_copy[1:]))
     if a_copy and b_copy:
         return Verdict("unknown", ("both carry signs of being copies", *a_copy, *b_copy))
-    return Verdict("unknown", ("no attribution line or editorial additions tell source from copy",))
+    return Verdict("unknown", (UNKNOWN_ORIGINAL,))
 
 
 def _side_summary(spans: Sequence[Span], total_words: int) -> str:
@@ -292,8 +294,15 @@ def _side_summary(spans: Sequence[Span], total_words: int) -> str:
                 items.append(text)
     content_words = sum(s.words for s in spans if s.kind == "divergent" and s.label == "content")
     if content_words:
-        items.append(f"{content_words} words of other text")
+        items.append(f"{counted(content_words, 'word')} of other text")
     return ", ".join(items) if items else "nothing else"
+
+
+def _moved(label: str | None, n: int) -> str:
+    """``n`` moved spans of one label: "caption", "a passage", "3 captions", "10 passages"."""
+    if n == 1:
+        return label or "a passage"
+    return counted(n, label or "passage", None if label in (None, "caption") else f"{label} passages")
 
 
 def summary(
@@ -322,8 +331,8 @@ def summary(
             (f"{name_a} has", _side_summary(spans_a, words_a)),
             (f"{name_b} has", _side_summary(spans_b, words_b)),
         )
-    moved = [s for s in spans_a if s.kind == "shared" and s.moved]
-    tail = f"; moved: {', '.join(s.label or 'a passage' for s in moved)}" if moved else ""
+    moved = Counter(s.label for s in spans_a if s.kind == "shared" and s.moved)
+    tail = f"; moved: {', '.join(_moved(label, n) for label, n in moved.items())}" if moved else ""
     return f"{first[0]}: {first[1]}; {second[0]}: {second[1]}{tail}"
 
 

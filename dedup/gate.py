@@ -118,7 +118,8 @@ class Gate:
         if self.new_only:
             rules.append("only pairs the baseline does not accept")
         why = f" ({'; '.join(rules)})" if rules else ""
-        return f"{failing} of {reported} reported pair{'s' if reported != 1 else ''} fail{why}"
+        verb = "fails" if failing == 1 else "fail"
+        return f"{failing} of {reported} reported pair{'s' if reported != 1 else ''} {verb}{why}"
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,13 @@ from dedup.config import Settings
 from dedup.errors import ConfigError
 from dedup.fingerprint import fingerprints
 from dedup.index import Index, index_key, root_key, with_index
-from dedup.models import Document, Pair, Report, Skipped
+from dedup.models import Document, Note, Pair, Report, Skipped
 from dedup.pipeline import learn_boilerplate, prepare_all, read_texts, with_explanation
 from dedup.prepare import Prepared
 from dedup.shingle import HashSet
 from dedup.sources import Source, discover, display_path, selects
 from dedup.verify import measure, sketched
+from dedup.words import counted
 
 
 @dataclass(frozen=True)
@@ -91,9 +92,15 @@ def check(
         root_keys = [root_key(cwd / r, cwd) for r in roots]
         missing = [r for r in roots if not index.covers(cwd / r)]
         if missing:
-            warn(f"indexing {', '.join(missing)} (first run; later runs read only changes)")
             passed_over_in_corpus: list[Skipped] = []
             corpus_sources = discover(missing, settings, cwd, passed_over_in_corpus)
+            # The first run reads the whole corpus, which takes a while: say what it is doing.
+            warn(
+                Note(
+                    f"indexing the corpus (first run): {counted(len(corpus_sources), 'document')} "
+                    f"under {', '.join(missing)}; later runs read only changes"
+                )
+            )
             built = index.refresh(corpus_sources, prepare, prune_under=[str(cwd / r) for r in missing])
             for skipped in (*passed_over_in_corpus, *built.skipped):
                 warn(f"skipped {skipped.path}: {skipped.reason}")

@@ -25,6 +25,31 @@ def _pickled_by_fields(cls: type[_T]) -> type[_T]:
 
 
 Relation = Literal["identical", "near-duplicate", "contained", "overlap"]
+
+PROGRESS_UNITS: dict[str, str | None] = {
+    "finding files": None,
+    "reading the index": None,
+    "reading": "documents",
+    "finding boilerplate": None,
+    "sketching": None,
+    "finding candidates": None,
+    "grouping near-copies": "pairs",
+    "comparing": "pairs",
+}
+"""The stages a scan reports through its ``progress(stage, done, total)`` callback, in order, and
+what each counts (None: a step that is not counted, reported once with ``done`` and ``total`` 0)."""
+
+
+class Note(str):
+    """A message the library hands to a ``warn`` callback that is news, not a warning (what a
+    command is doing, or how it adapted a setting): still a ``str``, so any callback takes it; the
+    command line prints it as ``note: ...``, and a real warning as ``warning: ...``."""
+
+    __slots__ = ()
+
+
+UNKNOWN_ORIGINAL = "no attribution line tells source from copy"
+"""Why a pair's or a cluster's original is unknown, in the one wording both give."""
 RELATIONS: tuple[Relation, ...] = ("identical", "near-duplicate", "contained", "overlap")
 
 
@@ -197,6 +222,25 @@ class Report:
 
 
 @dataclass(frozen=True, slots=True)
+class Check:
+    """One figure of a pair held against the setting a relation needs of it."""
+
+    measure: Literal["jaccard", "containment", "longest_passage", "own_passage", "own_share"]
+    value: float
+    threshold: float
+
+
+@dataclass(frozen=True, slots=True)
+class Missed:
+    """A relation two documents do not earn: the checks that failed, and a line that says so
+    (``Jaccard 0.12 < 0.8``)."""
+
+    relation: Relation
+    reason: str
+    checks: tuple[Check, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Comparison:
     """Two documents compared in full: their numbers, relation (or None) and explanation."""
 
@@ -205,6 +249,11 @@ class Comparison:
     pair: Pair
     settings: dict[str, object]
     texts: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    missed: tuple[Missed, ...] = ()
+    """When the two are no pair: each relation and the thresholds it missed."""
+    shared_quotation: int = 0
+    """Words of the longest shared run inside quotation marks in both documents, when it is
+    longer than the longest shared passage that counts (which leaves such runs out); else 0."""
 
     @property
     def return_code(self) -> int:

@@ -44,7 +44,7 @@ from dedup.cluster import clusters
 from dedup.config import PER_CORE, Settings, usable_cores
 from dedup.errors import InputError, WorkerError
 from dedup.groups import ROUNDS, dense_components, grow, outside_groups, to_representatives
-from dedup.models import RELATIONS, Comparison, Explanation, Group, Pair, Relation, Report, Skipped
+from dedup.models import RELATIONS, Comparison, Explanation, Group, Note, Pair, Relation, Report, Skipped
 from dedup.output import Input, check_output, plan, write_clean
 from dedup.prepare import (
     PackedBatch,
@@ -54,6 +54,7 @@ from dedup.prepare import (
     prepare_texts,
     tokenize_batch,
     unpack,
+    without_repeats,
 )
 from dedup.records import SPOOL_FIELD, Record
 from dedup.shingle import U64, Flat, HashSet, ShingleStore, flatten, sorted_unique
@@ -64,7 +65,9 @@ from dedup.verify import (
     Sketched,
     may_relate,
     measure,
+    missed,
     rests_on_own_wording,
+    shared_quotation,
     shared_shingles,
     sketched,
     verify,
@@ -78,7 +81,9 @@ if TYPE_CHECKING:
     Find = Callable[[Layout, float, int, int], Candidates]
 
 Progress = Callable[[str, int, int], None]
-"""Called as ``progress(stage, done, total)``; a scan calls it often, so keep it cheap."""
+"""Called as ``progress(stage, done, total)``; a scan calls it often, so keep it cheap. The stages
+and what each counts are in :data:`dedup.models.PROGRESS_UNITS`; ``total`` 0 is a step that is not
+counted (it lasts until the next stage starts)."""
 
 BATCH = 256
 """Files per worker task: large enough that process overhead is small."""
@@ -242,7 +247,8 @@ def _workers(settings: Settings, tasks: int, warn: Callable[[str], None]) -> int
         cores = usable_cores()
         by_cores = workers == PER_CORE * cores and workers < tasks
         why = f"at most {PER_CORE} per core on {cores} cores" if by_cores else f"{tasks} batches of work"
-        warn(f"jobs: using {workers} worker processes, not {settings.jobs} ({why})")
+        # News rather than a warning: the command runs as well as it can with what the machine has.
+        warn(Note(f"jobs: using {workers} worker processes, not {settings.jobs} ({why})"))
     return workers
 
 
@@ -266,6 +272,7 @@ def prepare_all(
     pool: Executor | None = None,
     store: ShingleStore | None = None,
     inherited: Inherited | None = None,
+    drop_copies: bool = False,
 ) -> list[Prepared | Skipped]:
     """Run :func:`prepare_batch` over all sources, in order, on ``pool`` when given. The
     documents' shingles are kept in ``store`` (a new one when not given): its ``flat`` then lays
@@ -284,10 +291,15 @@ def prepare_all(
     else:
         use = pool.map if pool is not None and len(batches) > 1 else map
         results = use(prepare_packed, batches, repeat(settings.shingle_size), repeat(settings.max_bytes))
+    seen: set[str] = set()
     for result in results:
+        mask = None
+        if drop_copies:
+            result, mask = without_repeats(result, seen)
         if result.placed is not None and inherited is not None:
             # Copied into the store in order, straight from where the worker left them.
-            shingles = inherited.arena.take(*result.placed, store)
+            into = store if mask is None else (lambda values, keep=mask: store(values[keep]))
+            shingles = inherited.arena.take(*result.placed, into)
             out.extend(unpack(dataclasses.replace(result, shingles=shingles, placed=None)))
         else:
             out.extend(unpack(result, store))
@@ -303,6 +315,7 @@ def corpus_layout(
     stats: dict[str, int],
     timings: dict[str, float] | None,
     release: bool = False,
+    progress: Progress | None = None,
 ) -> tuple[U64, Wording, Layout]:
     """The corpus's boilerplate shingles, its common wording (documents with the same
     ``text_hashes`` are one text), and the window layout of every document without boilerplate
@@ -314,6 +327,8 @@ def corpus_layout(
     wording = corpus_common(shingles, text_groups(text_hashes), settings.common_docs)
     stats["common_shingles"] = len(wording.common)
     clock = _lap(timings, "boilerplate", clock)
+    if progress:
+        progress("sketching", 0, 0)
     n = len(shingles.lengths)
     lay = layout(shingles, range(n), settings.window, boiler, jobs, release)
     stats["windows"] = len(lay.doc)
@@ -544,16 +559,17 @@ def check_all(
     progress: Progress | None = None,
     later: Callable[[], Sequence[tuple[str, str]]] | None = None,
     common: Mapping[tuple[str, str], U64] | None = None,
+    stage: str = "comparing",
 ) -> Checked:
     """:func:`check_batch` over all candidates, on ``pool`` when given; the pairs and the held
     back candidates sorted by path.
 
     ``later``, when given, is called once the candidates are on their way to the workers, and what
     it returns is checked too: the parent's own work on those (:func:`ruled_in`) then overlaps the
-    workers' instead of keeping them waiting.
+    workers' instead of keeping them waiting. ``progress`` counts the pairs checked, as ``stage``.
     """
 
-    def start(todo: Sequence[tuple[str, str]]) -> tuple[Iterator[Checked], int]:
+    def start(todo: Sequence[tuple[str, str]]) -> tuple[Iterator[Checked], list[int]]:
         batches = [todo[i : i + CHECK_BATCH] for i in range(0, len(todo), CHECK_BATCH)]
         # Each task gets only the sources and hashes it needs, not the whole corpus's.
         needs = [sorted({path for pair in batch for path in pair}) for batch in batches]
@@ -571,19 +587,26 @@ def check_all(
         # One batch alone is checked here rather than sent away; with candidates still to come,
         # it goes to the workers, or it would wait for them (``map`` is lazy).
         run = pool.map if pool is not None and (len(batches) > 1 or later is not None) else map
-        return run(check_batch, *args), len(batches)
+        return run(check_batch, *args), [len(batch) for batch in batches]
 
+    if progress:
+        progress(stage, 0, len(candidates))
     first, n_first = start(candidates)
-    second, n_second = start(later()) if later is not None else (iter(()), 0)
+    second, n_second = start(later()) if later is not None else (iter(()), [])
+    # Pairs, not batches: the bar's rate is in pairs a second. ``map`` keeps the batches' order.
+    sizes = [*n_first, *n_second]
+    total = sum(sizes)
     pairs: list[Pair] = []
     warnings: list[str] = []
     held: list[tuple[str, str, U64]] = []
-    for done, checked in enumerate(chain(first, second), start=1):
+    done = 0
+    for size, checked in zip(sizes, chain(first, second), strict=True):
         pairs.extend(checked.pairs)
         warnings.extend(checked.warnings)
         held.extend(checked.held)
+        done += size
         if progress:
-            progress("comparing", done, n_first + n_second)
+            progress(stage, done, total)
     pairs.sort(key=lambda pair: (pair.a, pair.b))
     held.sort(key=lambda item: (item[0], item[1]))
     return Checked(pairs, list(dict.fromkeys(warnings)), held)
@@ -779,6 +802,8 @@ def _scan_paths(
     ``keep_pair`` says which candidate pairs (paths) to verify at all."""
     timings: dict[str, float] = {}
     passed_over: list[Skipped] = []
+    if progress:
+        progress("finding files", 0, 0)
     sources = discover([str(p) for p in paths], settings, cwd, passed_over, spool)
     if found is not None:
         found.extend(sources)
@@ -1148,17 +1173,22 @@ def _scan(
     try:
         store: ShingleStore | None = None
         if index is not None:
-            results, _ = prepare_with_index(sources, settings, index, pool, prune_under=paths)
+            if progress:
+                # Unchanged documents come from the index; "reading" then counts the changed ones.
+                progress("reading the index", 0, 0)
+            results, _ = prepare_with_index(
+                sources, settings, index, pool, prune_under=paths, progress=progress
+            )
         else:
             store = ShingleStore()
-            results = prepare_all(sources, settings, progress, pool, store, inherited)
+            results = prepare_all(sources, settings, progress, pool, store, inherited, drop_copies=True)
         clock = _lap(timings, "read+shingle", clock)
         prepared = [r for r in results if isinstance(r, Prepared)]
         skipped = tuple(r for r in results if isinstance(r, Skipped))
         del results
         stats: dict[str, int] = {}
         if progress:
-            progress("comparing", 0, 1)
+            progress("finding boilerplate", 0, 0)
         documents = tuple(p.document for p in prepared)
         text_hashes = [p.text_hash for p in prepared]
         # From here on the corpus's shingles, the bulk of a scan's memory, are held only end to end
@@ -1182,9 +1212,13 @@ def _scan(
         stats["copies"] = len(copies)
         if keep_pair is not None and copies:
             copies = _across(copies, keep_pair)
-        boilerplate, wording, lay = corpus_layout(flat, text_hashes, settings, stats, timings, release=True)
+        boilerplate, wording, lay = corpus_layout(
+            flat, text_hashes, settings, stats, timings, release=True, progress=progress
+        )
         del flat
         clock = time.perf_counter()
+        if progress:
+            progress("finding candidates", 0, 0)
         sure, few = lsh_candidates(lay, text_hashes, settings, stats, find)
         del text_hashes
         clock = _lap(timings, "sketch+lsh", clock)
@@ -1206,6 +1240,7 @@ def _scan(
             candidates: Sequence[tuple[str, str]],
             common: Mapping[tuple[str, str], U64] | None = None,
             then: Callable[[], Sequence[tuple[str, str]]] | None = None,
+            stage: str = "comparing",
         ) -> Checked:
             return check_all(
                 candidates,
@@ -1218,10 +1253,16 @@ def _scan(
                 progress if common is None else None,
                 then,
                 common,
+                stage,
             )
 
+        def grouping(candidates: Sequence[tuple[str, str]]) -> Checked:
+            return check(candidates, stage="grouping near-copies")
+
         if keep_pair is None:
-            sure, few, grouped, (early, early_warnings, early_held) = _near_copies(sure, few, path_of, check)
+            sure, few, grouped, (early, early_warnings, early_held) = _near_copies(
+                sure, few, path_of, grouping
+            )
         else:
             # Only some pairs are wanted: a group's pairs through its representative might not be.
             grouped, early, early_warnings, early_held = [], [], [], []
@@ -1407,6 +1448,8 @@ def _compared(
         with_explanation(pair, texts, settings),
         settings.as_dict(),
         dict(texts),
+        missed(pair, settings),
+        shared_quotation(a, b, settings),
     )
 
 
@@ -1416,11 +1459,13 @@ def prepare_with_index(
     index: Index,
     pool: Executor | None = None,
     prune_under: Sequence[str] = (),
+    progress: Progress | None = None,
 ) -> tuple[list[Prepared | Skipped], RefreshStats]:
     """Records for ``sources`` from the index, re-reading only files that changed since it last saw
-    them. Files that cannot be read come back as Skipped records, as in a plain scan."""
+    them (``progress`` counts those). Files that cannot be read come back as Skipped records, as in
+    a plain scan."""
     stats = index.refresh(
-        sources, lambda todo: prepare_all(todo, settings, None, pool), prune_under=prune_under
+        sources, lambda todo: prepare_all(todo, settings, progress, pool), prune_under=prune_under
     )
     loaded = index.load(sources)
     skipped = {s.path: s for s in stats.skipped}

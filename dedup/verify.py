@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from dedup.config import Settings
-from dedup.models import Pair, Relation
+from dedup.models import Check, Missed, Pair, Relation
 from dedup.regions import reused
 from dedup.shingle import U64, HashSet, contains, member, shingle_words, sorted_unique
 
@@ -43,17 +44,84 @@ def sketched(
     return Sketched(path, sequence, distinct, words, text_hash, quoted)
 
 
-def _passage(mask: npt.NDArray[np.bool_], doc: Sketched, k: int) -> int:
-    """Words in the longest run of shared shingles that is not wholly inside quotation marks."""
+def _passage(mask: npt.NDArray[np.bool_], doc: Sketched, k: int, quoted: bool = False) -> int:
+    """Words in the longest run of shared shingles that is not wholly inside quotation marks (with
+    ``quoted``: in the longest run that is)."""
     if doc.quoted is None or not mask.any():
-        return shingle_words(longest_run(mask), doc.words, k)
+        return 0 if quoted else shingle_words(longest_run(mask), doc.words, k)
     padded = np.concatenate(([False], mask, [False]))
     edges = np.flatnonzero(padded[1:] != padded[:-1])
     starts, ends = edges[::2], edges[1::2]
     quoted_before = np.concatenate(([0], np.cumsum(doc.quoted)))
     all_quoted = (quoted_before[ends] - quoted_before[starts]) == (ends - starts)
-    lengths = (ends - starts)[~all_quoted]
+    lengths = (ends - starts)[all_quoted if quoted else ~all_quoted]
     return shingle_words(int(lengths.max()) if len(lengths) else 0, doc.words, k)
+
+
+def shared_quotation(a: Sketched, b: Sketched, settings: Settings) -> int:
+    """Words of the longest shared run inside quotation marks that the longest shared passage of
+    :func:`measure` leaves out (longer than the passage it counts, so quoted in both documents:
+    a run quoted in one only is counted in the other); 0 when there is none."""
+    k = settings.shingle_size
+    shared = shared_shingles(a, b)
+    mask_a, mask_b = member(a.sequence, shared), member(b.sequence, shared)
+    counted_run = max(_passage(mask_a, a, k), _passage(mask_b, b, k))
+    quoted = max(_passage(mask_a, a, k, quoted=True), _passage(mask_b, b, k, quoted=True))
+    return quoted if quoted > counted_run else 0
+
+
+def _below(value: float, threshold: float, shown: Callable[[float, int], str], places: int) -> str:
+    """``value < threshold``, each shown with as many decimals as it takes to tell them apart."""
+    while places < 4 and shown(value, places) == shown(threshold, places):
+        places += 1
+    return f"{shown(value, places)} < {shown(threshold, places)}"
+
+
+def _fraction(x: float, places: int) -> str:
+    return f"{x:.{places}f}"
+
+
+def _percent(x: float, places: int) -> str:
+    return f"{x * 100:.{places}f}%"
+
+
+def missed(pair: Pair, settings: Settings) -> tuple[Missed, ...]:
+    """Each relation a pair measured without common wording (as :func:`dedup.compare` measures
+    it: all its shared wording is its own) does not earn, with the thresholds it missed, in the
+    order :func:`relation_of` tries them; nothing when it earns one."""
+    if pair.relation is not None:
+        return ()
+    containment = max(pair.a_in_b, pair.b_in_a)
+    passage = pair.longest_passage
+    out = [
+        Missed(
+            "near-duplicate",
+            f"Jaccard {_below(pair.jaccard, settings.near_duplicate, _fraction, 2)}",
+            (Check("jaccard", pair.jaccard, settings.near_duplicate),),
+        ),
+        Missed(
+            "contained",
+            _below(containment, settings.contained, _percent, 0),
+            (Check("containment", containment, settings.contained),),
+        ),
+    ]
+    checks = [
+        Check("longest_passage", passage, settings.overlap_words),
+        Check("own_passage", passage, settings.specific_words),
+    ]
+    reason = (
+        f"longest shared passage {passage} word{'' if passage == 1 else 's'} < {settings.overlap_words} "
+        f"(and {passage} < {settings.specific_words} of own wording"
+    )
+    if passage >= 2 * settings.shingle_size:
+        # The rule for a short passage that is a good part of a document failed on the share.
+        checks.append(Check("own_share", containment, settings.overlap_share))
+        reason += (
+            f", or {_below(containment, settings.overlap_share, _percent, 0)} of a document shared for "
+            f"a passage of {2 * settings.shingle_size} words or more"
+        )
+    out.append(Missed("overlap", reason + ")", tuple(checks)))
+    return tuple(out)
 
 
 def longest_run(mask: npt.NDArray[np.bool_]) -> int:

@@ -106,7 +106,9 @@ corpus, delay, group = sys.argv[1], float(sys.argv[2]), sys.argv[3] == "group"
 sys.argv = ["dedup", "scan", corpus, "--no-progress", "--jobs", "4"]
 
 def interrupt():
-    while "dedup.cli" not in sys.modules:
+    # From the moment dedup.cli has set its Ctrl-C handler, its first lines: before them Python
+    # is still starting the command (a few microseconds), where Ctrl-C is Python's own.
+    while "dedup.cli" not in sys.modules or sys.excepthook is sys.__excepthook__:
         time.sleep(0.0005)
     time.sleep(delay)
     if group:

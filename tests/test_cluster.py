@@ -117,7 +117,7 @@ def test_guess_original_same_source_named_once() -> None:
 def test_no_attribution_gives_no_original() -> None:
     original, reason = guess_original(["a", "b", "c"], {})
     assert original is None
-    assert reason == "no attribution line tells the copies apart"
+    assert reason == "no attribution line tells source from copy"
 
 
 def test_two_uncredited_members_give_no_original() -> None:
@@ -140,4 +140,4 @@ def test_empty_attribution_counts_as_uncredited() -> None:
 def test_cluster_without_attribution_has_reason() -> None:
     out = clusters([_pair("a", "b")], {"a": None, "b": None})
     assert out[0].original is None
-    assert out[0].reason == "no attribution line tells the copies apart"
+    assert out[0].reason == "no attribution line tells source from copy"

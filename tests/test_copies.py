@@ -68,3 +68,31 @@ def test_the_report_shows_copies_as_one_group(tmp_path: Path) -> None:
     assert "copy-29.txt" not in out  # folded, not listed
     assert out.count("IDENTICAL") == 1 and "NEAR-DUPLICATE" in out
     assert len(out.splitlines()) < 30
+
+
+def test_copies_shingles_are_not_kept_while_reading(tmp_path: Path) -> None:
+    from dedup.prepare import pack, prepare_batch, unpack, without_repeats
+    from dedup.sources import Source
+
+    quoted = 'He said "the pact will last twenty years and bind both sides to it" and left.'
+    names = ["a.txt", "b.txt", "c.txt", "d.txt"]
+    texts = [quoted, "An unrelated line of plain words for the test.", quoted, quoted]
+    for name, text in zip(names, texts, strict=True):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    sources = [Source(tmp_path / name, name) for name in names]
+    batch = pack(prepare_batch(sources, 5, 10**6))
+    seen: set[str] = set()
+    lean, mask = without_repeats(batch, seen)
+    assert mask is not None and len(mask) == len(batch.shingles)
+    full = unpack(batch)
+    kept = unpack(lean)
+    assert [len(p.shingles) for p in kept] == [len(full[0].shingles), len(full[1].shingles), 0, 0]  # type: ignore[union-attr]
+    assert [p.quoted is not None for p in kept] == [True, False, False, False]  # type: ignore[union-attr]
+    assert (kept[0].quoted == full[0].quoted).all()  # type: ignore[union-attr]
+    # A later batch with the same text: left out too; a batch with nothing seen is unchanged.
+    again, _ = without_repeats(pack(prepare_batch(sources[:1], 5, 10**6)), seen)
+    assert len(again.shingles) == 0
+    fresh, none = without_repeats(batch, set())
+    assert none is not None
+    plain = pack(prepare_batch(sources[1:2], 5, 10**6))
+    assert without_repeats(plain, set()) == (plain, None)

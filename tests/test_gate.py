@@ -131,7 +131,7 @@ def test_fail_on_shows_every_pair_but_fails_only_on_those_relations(corpus: Path
     assert code == 0 and len(json.loads(out)["pairs"]) == 6
     assert "0 of 6 reported pairs fail (--fail-on identical)" in err
     code, out, err = run("scan", "articles", "--fail-on", "near-duplicate", "--fail-on", "identical")
-    assert code == 1 and "OVERLAP" in out and "1 of 6 reported pairs fail" in err
+    assert code == 1 and "OVERLAP" in out and "1 of 6 reported pairs fails" in err
     # The gate looks only at what is reported.
     code, _, _ = run("scan", "articles", "--fail-on", "near-duplicate", "--relation", "contained")
     assert code == 0
@@ -179,7 +179,7 @@ def test_hook_fail_on_shows_every_new_pair_and_fails_only_on_those_relations(cor
     assert "does not fail: identical is not in --fail-on" in flat
     assert "0 of 3 reported pairs fail (--fail-on near-duplicate)" in err
     code, out, err = run(*hook, "--fail-on", "near-duplicate,identical")
-    assert code == 1 and "1 of 3 reported pairs fail" in err
+    assert code == 1 and "1 of 3 reported pairs fails" in err
     assert run(*hook)[0] == 1
     assert run(*hook, "--fail-on", "contained,bogus")[0] == 2
 

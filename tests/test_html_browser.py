@@ -278,7 +278,7 @@ def test_a_large_report_is_drawn_a_page_at_a_time(browser: WebDriver, tmp_path: 
         documents += [Document(a, "0" * 64, 100, "utf-8"), Document(b, "1" * 64, 100, "utf-8")]
         relation = "overlap" if i % 10 == 0 else "near-duplicate"
         pairs.append(Pair(a, b, relation, 0.9, 0.95, 0.95, 90, 95, 95, 60))
-        clusters.append(Cluster((a, b), None, "no attribution line tells the copies apart"))
+        clusters.append(Cluster((a, b), None, "no attribution line tells source from copy"))
     report = Report(tuple(documents), tuple(pairs), tuple(clusters), (), {})
     page = tmp_path / "large.html"
     atomic_write_text(page, render(report))

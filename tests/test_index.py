@@ -194,7 +194,8 @@ def test_a_narrow_scan_with_the_index_does_not_hide_the_corpus_from_the_hook(cor
     again = runner.invoke(cli, hook)
     assert again.exit_code == 1, again.stdout + again.stderr
     assert "new.txt duplicates articles/iran-russia-pact_" in again.stdout
-    assert "indexing articles" in again.stderr  # it says why it reads the folder again
+    # It says why it reads the folder again.
+    assert "note: indexing the corpus (first run): 8 documents under articles" in again.stderr
 
 
 def test_an_index_from_before_patterns_were_kept_covers_nothing_yet(corpus: Path) -> None:
@@ -205,7 +206,7 @@ def test_an_index_from_before_patterns_were_kept_covers_nothing_yet(corpus: Path
     assert not index.covers(corpus / "articles")
     shutil.copy(SAMPLES / "iran-russia-pact_reprint.txt", corpus / "copy.txt")
     done = CliRunner().invoke(cli, ["hook", "copy.txt", "--corpus", "articles"])
-    assert done.exit_code == 1 and "indexing articles" in done.stderr
+    assert done.exit_code == 1 and "indexing the corpus (first run)" in done.stderr
     assert open_index(corpus / ".dedup", corpus, Settings(jobs=1), lambda message: None).covers(
         corpus / "articles"
     )

@@ -22,10 +22,12 @@ def write_outputs(report: Report, folder: Path) -> list[Path]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from dedup.cluster import through_sources
     from dedup.render.json import _pair_line, report_dict
 
     folder.mkdir(parents=True, exist_ok=True)
     cluster_of = {m: i for i, c in enumerate(report.clusters, start=1) for m in c.members}
+    through = through_sources(report.pairs)
     pairs = sorted(report.pairs, key=lambda p: (p.a, p.b))
     documents = sorted(report.documents, key=lambda d: d.path)
     skipped = sorted(report.skipped, key=lambda s: s.path)
@@ -37,7 +39,9 @@ def write_outputs(report: Report, folder: Path) -> list[Path]:
                 "relation": pa.array([p.relation for p in pairs], pa.string()),
                 "jaccard": pa.array([p.jaccard for p in pairs], pa.float64()),
                 "cluster": pa.array([cluster_of.get(p.a) for p in pairs], pa.int64()),
-                "record": pa.array([_pair_line(p, cluster_of.get(p.a)) for p in pairs], pa.string()),
+                "record": pa.array(
+                    [_pair_line(p, cluster_of.get(p.a), through.get((p.a, p.b))) for p in pairs], pa.string()
+                ),
             }
         ),
         "documents.parquet": pa.table(

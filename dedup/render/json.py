@@ -13,13 +13,14 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from dedup import __version__
+from dedup.cluster import through_sources
 from dedup.models import Cluster, Comparison, Document, Explanation, Group, Pair, Report, Span
 
 SCHEMA_VERSION = 3
 
 
-def pair_dict(pair: Pair, cluster: int | None = None) -> dict[str, Any]:
-    """One pair as JSON-ready values."""
+def pair_dict(pair: Pair, cluster: int | None = None, through: str | None = None) -> dict[str, Any]:
+    """One pair as JSON-ready values (``through``: the common source it is grouped under, in a scan)."""
     out: dict[str, Any] = {
         "a": pair.a,
         "b": pair.b,
@@ -34,6 +35,7 @@ def pair_dict(pair: Pair, cluster: int | None = None) -> dict[str, Any]:
     }
     if cluster is not None:
         out["cluster"] = cluster
+        out["through"] = through
     if pair.explanation is not None:
         out.update(explanation_dict(pair, pair.explanation))
     return out
@@ -115,7 +117,7 @@ def _span_text(span: Span) -> str:
     )
 
 
-def _pair_line(pair: Pair, cluster: int | None = None) -> str:
+def _pair_line(pair: Pair, cluster: int | None = None, through: str | None = None) -> str:
     """``_ENCODE(pair_dict(pair, cluster))``, written out by hand: an explained pair holds about a
     dozen spans, and building and encoding their dictionaries was most of the time spent writing
     the report of a large corpus (35 against 21 µs a pair, on pairs of the speed benchmark's
@@ -130,7 +132,7 @@ def _pair_line(pair: Pair, cluster: int | None = None) -> str:
         f'"specific_passage_words": {_optional_int(pair.specific_passage)}'
     )
     if cluster is not None:
-        head += f', "cluster": {int(cluster)}'
+        head += f', "cluster": {int(cluster)}, "through": {_optional(through)}'
     explanation = pair.explanation
     if explanation is None:
         return head + "}"
@@ -173,13 +175,14 @@ def report_dict(report: Report, records: bool = True) -> dict[str, Any]:
     if not records:
         report = dataclasses.replace(report, documents=(), pairs=(), clusters=(), skipped=(), groups=())
     cluster_of = {m: i for i, c in enumerate(report.clusters, start=1) for m in c.members}
+    through = through_sources(report.pairs)
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "dedup", "version": __version__},
         "settings": report.settings,
         "summary": summary,
         "documents": [document_dict(d) for d in report.documents],
-        "pairs": [pair_dict(p, cluster_of.get(p.a)) for p in report.pairs],
+        "pairs": [pair_dict(p, cluster_of.get(p.a), through.get((p.a, p.b))) for p in report.pairs],
         "clusters": [cluster_dict(i, c) for i, c in enumerate(report.clusters, start=1)],
         "groups": [
             group_dict(i, g, cluster_of.get(g.representative)) for i, g in enumerate(report.groups, 1)
@@ -206,6 +209,17 @@ def comparison_dict(comparison: Comparison) -> dict[str, Any]:
         "settings": comparison.settings,
         "documents": [document_dict(comparison.a), document_dict(comparison.b)],
         "pair": pair_dict(comparison.pair),
+        "missed": [
+            {
+                "relation": m.relation,
+                "reason": m.reason,
+                "checks": [
+                    {"measure": c.measure, "value": c.value, "threshold": c.threshold} for c in m.checks
+                ],
+            }
+            for m in comparison.missed
+        ],
+        "shared_quotation_words": comparison.shared_quotation,
     }
 
 
@@ -229,6 +243,7 @@ def chunks(result: Report | Comparison) -> Iterator[str]:
     report = result
     cluster_of = {m: i for i, c in enumerate(report.clusters, start=1) for m in c.members}
     head = report_dict(report, records=False)
+    through = through_sources(report.pairs)
     records: dict[str, Iterable[Any]] = {
         "documents": report.documents,
         "pairs": report.pairs,
@@ -240,7 +255,7 @@ def chunks(result: Report | Comparison) -> Iterator[str]:
     }
     encoders: dict[str, Callable[[Any], str]] = {
         "documents": _document_line,
-        "pairs": lambda pair: _pair_line(pair, cluster_of.get(pair.a)),
+        "pairs": lambda pair: _pair_line(pair, cluster_of.get(pair.a), through.get((pair.a, pair.b))),
     }
     yield "{"
     for number, (key, value) in enumerate(head.items()):

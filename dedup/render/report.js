@@ -53,6 +53,11 @@
     return data.docs[n].path;
   }
 
+  // "1 word", "2 words": counts read as the terminal report's do.
+  function counted(n, noun) {
+    return n + " " + noun + (n === 1 ? "" : "s");
+  }
+
   // The pair's numbers, phrased from the side that lies inside the other for `contained`.
   function numbers(pair) {
     const flip = pair.direction === "b_in_a";
@@ -61,8 +66,8 @@
     const words = flip ? pair.words_b : pair.words_a;
     return (
       pct(inner) + " of " + (flip ? "B" : "A") + " is in " + (flip ? "A" : "B") + ", " + pct(outer) +
-      " the other way · Jaccard " + pair.jaccard.toFixed(2) + " · " + words + " shared words · " +
-      "longest shared passage " + pair.longest + " words"
+      " the other way · Jaccard " + pair.jaccard.toFixed(2) + " · " + counted(words, "shared word") +
+      " · longest shared passage " + counted(pair.longest, "word")
     );
   }
 
@@ -172,11 +177,11 @@
     const section = el("section", "cluster");
     const cluster = group.cluster;
     if (cluster) {
-      add(section, el("h2", null, "Cluster " + group.number + " · " + cluster.members.length + " documents"));
+      add(section, el("h2", null, "Cluster " + group.number + " · " + counted(cluster.members.length, "document")));
       const members = el("ul", "members");
       for (const n of cluster.members) {
         const item = el("li", null);
-        add(item, el("span", "path", pathOf(n)), el("span", "dim", " (" + data.docs[n].words + " words)"));
+        add(item, el("span", "path", pathOf(n)), el("span", "dim", " (" + counted(data.docs[n].words, "word") + ")"));
         if (n === cluster.original) add(item, " ", el("span", "original", "likely original"));
         add(members, item);
       }
@@ -293,7 +298,7 @@
     const who = el("dl", "who");
     for (const [name, n] of [["A", pair.a], ["B", pair.b]]) {
       add(who, el("dt", null, name), add(el("dd"), el("span", "path", pathOf(n)),
-        el("span", "dim", " (" + data.docs[n].words + " words)")));
+        el("span", "dim", " (" + counted(data.docs[n].words, "word") + ")")));
     }
     add(view, who, el("p", "numbers", numbers(pair)));
     if (pair.summary) add(view, add(el("p", "summary"), el("b", null, "differs: "), pair.summary));

@@ -10,10 +10,8 @@ from typing import IO, Any
 
 from rich.console import Console
 from rich.markup import escape as _escape_markup
-from rich.padding import Padding
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
     ProgressColumn,
     Task,
@@ -23,7 +21,9 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from dedup.models import Comparison, Group, Pair, Report, Span
+from dedup.cluster import through_sources
+from dedup.models import PROGRESS_UNITS, Comparison, Group, Note, Pair, Report, Span
+from dedup.words import article, counted
 
 _UNSEEN = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f"  # C0 and C1 controls, which start escape sequences
@@ -65,12 +65,66 @@ def console(file: IO[str] | None = None, *, stderr: bool = False) -> Console:
 
 
 def _emit(out: Console, line: str) -> None:
-    """Print a markup line; when it wraps, continuation lines keep its indentation."""
+    """Print a markup line, wrapped at word boundaries to the console's width; continuation lines
+    keep its indentation. No line ends in a space, and a path, a number and the word after it, a
+    "(...)" group or a quoted name is never split, unless such a group is too long for a line."""
     indent = len(line) - len(line.lstrip(" "))
-    if indent:
-        out.print(Padding(Text.from_markup(line[indent:]), (0, 0, 0, indent), expand=False))
-    else:
-        out.print(line)
+    text = Text.from_markup(line[indent:])
+    pad = " " * indent
+    for start, end in wrap_ranges(text.plain, max(20, out.width - indent)):
+        # soft_wrap: rich neither wraps again nor pads the line to the width with spaces.
+        out.print(Text(pad) + text[start:end] if end > start else Text(""), soft_wrap=True)
+
+
+_NUMBER = re.compile(r"[\d.,%]+")
+
+
+def _units(plain: str) -> list[tuple[int, int, bool]]:
+    """The words of ``plain`` as ``(start, end, joined)``: ``joined`` when no line may break
+    between this word and the next (inside a "(...)" group or a quoted name, after a number, before
+    a "(...)" group, which belongs to the word it follows: "path (12 words)")."""
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", plain)]
+    out: list[tuple[int, int, bool]] = []
+    depth, quoted = 0, False
+    for i, (start, end) in enumerate(words):
+        word = plain[start:end]
+        before_group = i + 1 < len(words) and plain[words[i + 1][0]] == "("
+        depth = max(0, depth + word.count("(") - word.count(")"))
+        bare = word.lstrip("(").rstrip(",;:.)")
+        if bare.startswith("'") and not (len(bare) > 1 and bare.endswith("'")):
+            quoted = True
+        elif quoted and bare.endswith("'"):
+            quoted = False
+        out.append((start, end, depth > 0 or quoted or before_group or bool(_NUMBER.fullmatch(word))))
+    return out
+
+
+def wrap_ranges(plain: str, width: int) -> list[tuple[int, int]]:
+    """Where to cut ``plain`` into lines of at most ``width`` characters: ``(start, end)`` of each
+    line, without the spaces between them. A group of words that must stay together (see
+    :func:`_units`) moves to the next line whole; one longer than a line breaks between its words;
+    a single word longer than a line (a long path) stays whole on a line of its own."""
+    groups: list[list[tuple[int, int]]] = []
+    tied = False
+    for start, end, joined in _units(plain):
+        if tied:
+            groups[-1].append((start, end))
+        else:
+            groups.append([(start, end)])
+        tied = joined
+    pieces: list[tuple[int, int]] = []
+    for group in groups:
+        if group[-1][1] - group[0][0] <= width:
+            pieces.append((group[0][0], group[-1][1]))
+        else:
+            pieces.extend(group)
+    lines: list[tuple[int, int]] = []
+    for start, end in pieces:
+        if lines and end - lines[-1][0] <= width:
+            lines[-1] = (lines[-1][0], end)
+        else:
+            lines.append((start, end))
+    return lines or [(0, 0)]
 
 
 def _pct(x: float) -> str:
@@ -81,12 +135,12 @@ def summary_line(report: Report) -> str:
     """One line: documents scanned and skipped, pairs by relation, clusters, time."""
     counts = report.pair_counts()
     kinds = ", ".join(f"{n} {rel}" for rel, n in counts.items() if n)
-    pairs = f"{len(report.pairs)} pair{'s' if len(report.pairs) != 1 else ''}"
+    pairs = counted(len(report.pairs), "pair")
     if kinds:
         pairs += f" ({kinds})"
-    clusters = f"{len(report.clusters)} cluster{'s' if len(report.clusters) != 1 else ''}"
+    clusters = counted(len(report.clusters), "cluster")
     return (
-        f"Scanned {len(report.documents)} documents ({len(report.skipped)} skipped) in "
+        f"Scanned {counted(len(report.documents), 'document')} ({len(report.skipped)} skipped) in "
         f"{report.seconds:.1f} s: {pairs}, {clusters}"
     )
 
@@ -105,8 +159,8 @@ def pair_lines(pair: Pair) -> list[str]:
     relation = pair.relation or "unrelated"
     style = _STYLE.get(relation, "bold")
     words = (
-        f"{pair.shared_words_b if first == pair.b else pair.shared_words_a} shared words · "
-        f"longest shared passage {pair.longest_passage} words"
+        f"{counted(pair.shared_words_b if first == pair.b else pair.shared_words_a, 'shared word')} · "
+        f"longest shared passage {counted(pair.longest_passage, 'word')}"
     )
     lines = [
         f"  [{style}]{relation.upper()}[/] {escape(first)}",
@@ -158,7 +212,9 @@ def explanation_lines(pair: Pair, texts: dict[str, str], width: int) -> list[str
     text_a, text_b = texts[pair.a], texts[pair.b]
     verdict = exp.verdict
     lines = []
-    lines.append(f"original: {escape(verdict.reasons[0]) if verdict.reasons else verdict.original}")
+    reason = escape(verdict.reasons[0]) if verdict.reasons else ""
+    # An unknown original reads as a cluster's does: "original: unknown (why)".
+    lines.append(f"original: unknown ({reason})" if verdict.original == "unknown" else f"original: {reason}")
     lines.append(f"── A in order ({escape(pair.a)}) ──")
     for span in exp.spans_a:
         mark = ("~" if span.moved else "=") if span.kind == "shared" else "-"
@@ -180,9 +236,20 @@ def render_comparison(comparison: Comparison, out: Console) -> None:
     """Print ``dedup compare``: the numbers, what differs, then the aligned text in full."""
     pair = comparison.pair
     words = {comparison.a.path: comparison.a.words, comparison.b.path: comparison.b.words}
-    out.print(f"[bold]A[/] {escape(pair.a)} [dim]({words[pair.a]} words)[/]")
-    out.print(f"[bold]B[/] {escape(pair.b)} [dim]({words[pair.b]} words)[/]")
-    for line in pair_lines(pair):
+    _emit(out, f"[bold]A[/] {escape(pair.a)} [dim]({counted(words[pair.a], 'word')})[/]")
+    _emit(out, f"[bold]B[/] {escape(pair.b)} [dim]({counted(words[pair.b], 'word')})[/]")
+    lines = pair_lines(pair)
+    # Why the two are no pair goes with the numbers, before what differs.
+    at = len(lines) - (pair.explanation is not None)
+    why = [f"    [dim]not {missed.relation}:[/] {escape(missed.reason)}" for missed in comparison.missed]
+    if comparison.shared_quotation:
+        # The longest passage leaves out runs quoted in both: two reports quoting one speaker.
+        why.append(
+            f"    [dim]{article(comparison.shared_quotation)} {comparison.shared_quotation}-word shared "
+            "quotation was not counted "
+            "(quoted in both)[/]"
+        )
+    for line in [*lines[:at], *why, *lines[at:]]:
         _emit(out, line)
     out.print()
     for line in explanation_lines(pair, comparison.texts, out.width):
@@ -196,7 +263,7 @@ COPIES_SHOWN = 3
 def render(report: Report, out: Console, explain: bool = False) -> None:
     """Print the summary line, then each cluster with its members and its pairs. Copies of one
     text (identical pairs, which a scan makes with the first copy) are shown as one group."""
-    out.print(f"[bold]{escape(summary_line(report))}[/]")
+    _emit(out, f"[bold]{escape(summary_line(report))}[/]")
     words = {d.path: d.words for d in report.documents}
     copies: dict[str, list[str]] = {}
     for pair in report.pairs:
@@ -209,6 +276,9 @@ def render(report: Report, out: Console, explain: bool = False) -> None:
     in_group: dict[str, list[Pair]] = {}
     by_first: dict[str, list[Pair]] = {}
     present = {(pair.a, pair.b) for pair in report.pairs}
+    # Pairs of two documents that each copy a common source: counted under it, not listed.
+    through = through_sources(report.pairs) if not explain else {}
+    siblings: dict[str, list[Pair]] = {}
     # A near-copy's pair with a document outside its group, folded under the representative's.
     alike: dict[tuple[str, str], list[Pair]] = {}
     for pair in report.pairs:
@@ -224,25 +294,33 @@ def render(report: Report, out: Console, explain: bool = False) -> None:
                     alike.setdefault(key, []).append(pair)
                     folded = True
                     break
-        if not folded:
-            by_first.setdefault(pair.a, []).append(pair)
+        if folded:
+            continue
+        if (pair.a, pair.b) in through:
+            siblings.setdefault(through[(pair.a, pair.b)], []).append(pair)
+            continue
+        by_first.setdefault(pair.a, []).append(pair)
     for number, cluster in enumerate(report.clusters, start=1):
         out.print()
-        out.print(f"[bold]Cluster {number}[/] · {len(cluster.members)} documents")
+        _emit(out, f"[bold]Cluster {number}[/] · {counted(len(cluster.members), 'document')}")
         for member in cluster.members:
             if member in copied:
                 continue
             if member in member_of and member_of[member] != member:
                 continue
             mark = " [green](likely original)[/]" if member == cluster.original else ""
-            more = f" [dim]and {len(copies[member])} identical copies[/]" if member in copies else ""
+            more = (
+                f" [dim]and {counted(len(copies[member]), 'identical copy', 'identical copies')}[/]"
+                if member in copies
+                else ""
+            )
             if member in near:
-                more += f" [dim]and {len(near[member].members) - 1} near-copies[/]"
-            out.print(f"  • {escape(member)} [dim]({words.get(member, 0)} words)[/]{mark}{more}")
+                more += f" [dim]and {counted(len(near[member].members) - 1, 'near-copy')}[/]"
+            _emit(out, f"  • {escape(member)} [dim]({counted(words.get(member, 0), 'word')})[/]{mark}{more}")
         if cluster.original:
-            out.print(f"  [dim]original, a guess: {escape(cluster.reason)}[/]")
+            _emit(out, f"  [dim]original, a guess: {escape(cluster.reason)}[/]")
         else:
-            out.print(f"  [dim]original: unknown ({escape(cluster.reason)})[/]")
+            _emit(out, f"  [dim]original: unknown ({escape(cluster.reason)})[/]")
         for member in cluster.members:
             if member in copies:
                 out.print()
@@ -251,6 +329,10 @@ def render(report: Report, out: Console, explain: bool = False) -> None:
             if member in near:
                 out.print()
                 for line in group_lines(near[member], in_group.get(member, [])):
+                    _emit(out, line)
+            if member in siblings:
+                out.print()
+                for line in sibling_lines(member, siblings[member]):
                     _emit(out, line)
             for pair in by_first.get(member, ()):
                 if pair.relation == "identical" and not explain:
@@ -267,7 +349,7 @@ def render(report: Report, out: Console, explain: bool = False) -> None:
                     for line in explanation_lines(pair, report.texts, out.width - 4):
                         _emit(out, "    " + line)
     if not report.pairs:
-        out.print("No duplicates, reprints or shared passages found.")
+        _emit(out, "No duplicates, reprints or shared passages found.")
 
 
 def copies_lines(first: str, others: Sequence[str]) -> list[str]:
@@ -277,10 +359,28 @@ def copies_lines(first: str, others: Sequence[str]) -> list[str]:
     rest = len(others) - COPIES_SHOWN
     lines = [
         f"  [{style}]IDENTICAL[/] {escape(first)}",
-        f"    has {len(others)} {'copy' if len(others) == 1 else 'copies'} with the same words: {shown}"
+        f"    has {counted(len(others), 'copy')} with the same words: {shown}"
         + (f" [dim]and {rest} more (all in the JSON)[/]" if rest > 0 else ""),
     ]
     return lines
+
+
+def sibling_lines(source: str, pairs: Sequence[Pair]) -> list[str]:
+    """Rich markup lines for the pairs of documents that each copy ``source``: a count and a few."""
+    counts: dict[str, int] = {}
+    for pair in pairs:
+        if pair.relation is not None:
+            counts[pair.relation] = counts.get(pair.relation, 0) + 1
+    relations = ", ".join(f"{n} {relation}" for relation, n in counts.items())
+    shown = "; ".join(f"{escape(p.a)} ~ {escape(p.b)}" for p in pairs[:COPIES_SHOWN])
+    rest = len(pairs) - COPIES_SHOWN
+    more = f" [dim]and {rest} more (in the JSON, `through`; --explain shows each)[/]" if rest > 0 else ""
+    return [
+        f"  [bold]COMMON SOURCE[/] {escape(source)}",
+        f"    {counted(len(pairs), 'pair')} of documents that each copy it share no more than they took"
+        f" from it ({relations}):",
+        f"    {shown}{more}",
+    ]
 
 
 def group_lines(group: Group, pairs: Sequence[Pair]) -> list[str]:
@@ -298,7 +398,8 @@ def group_lines(group: Group, pairs: Sequence[Pair]) -> list[str]:
     rest = len(others) - COPIES_SHOWN
     return [
         f"  [bold]NEAR-COPIES[/] of {escape(group.representative)}",
-        f"    {len(others)} documents compared through it ({relations}); Jaccard {low:.2f} to {high:.2f}",
+        f"    {counted(len(others), 'document')} compared through it ({relations}); "
+        f"Jaccard {low:.2f} to {high:.2f}",
         f"    {shown}"
         + (f" [dim]and {rest} more (all in the JSON; --explain shows each)[/]" if rest > 0 else ""),
     ]
@@ -311,16 +412,16 @@ MEMBERS_SHOWN = 3
 def render_summary(report: Report, summary: Any, out: Console) -> None:
     """Print ``scan --summary``: the summary line, pairs per relation, then the largest clusters
     (a :class:`dedup.gate.Summary`), each with its size and first members."""
-    out.print(f"[bold]{escape(summary_line(report))}[/]")
+    _emit(out, f"[bold]{escape(summary_line(report))}[/]")
     out.print()
     width = max(len(relation) for relation in summary.counts)
     for relation, count in summary.counts.items():
-        out.print(f"  [{_STYLE.get(relation, 'bold')}]{relation:<{width}}[/] {count:>7,}")
+        _emit(out, f"  [{_STYLE.get(relation, 'bold')}]{relation:<{width}}[/] {count:>7,}")
     if not summary.largest:
         return
     out.print()
     shown = len(summary.largest)
-    out.print(f"[bold]Largest clusters[/] ({shown} of {summary.clusters:,})")
+    _emit(out, f"[bold]Largest clusters[/] ({shown} of {summary.clusters:,})")
     for size in summary.largest:
         cluster = size.cluster
         members = [
@@ -331,24 +432,39 @@ def render_summary(report: Report, summary: Any, out: Console) -> None:
         more = f" [dim]and {rest} more[/]" if rest > 0 else ""
         _emit(
             out,
-            f"  Cluster {size.number} · {len(cluster.members)} documents, {size.pairs} "
-            f"pair{'s' if size.pairs != 1 else ''}: {', '.join(members)}{more}",
+            f"  Cluster {size.number} · {counted(len(cluster.members), 'document')}, "
+            f"{counted(size.pairs, 'pair')}: {', '.join(members)}{more}",
         )
 
 
 def warn(err: Console, message: str) -> None:
-    """One warning line on the error console."""
+    """One line on the error console: ``warning: ...``, or ``note: ...`` for a
+    :class:`dedup.models.Note` (news, not a warning)."""
+    prefix = "[dim]note:[/]" if isinstance(message, Note) else "[yellow]warning:[/]"
     # soft_wrap: rich would otherwise break a long line at the width it assumes off a terminal
     # (80), and a warning is one line whatever its length, for grep and for the README's promise.
-    err.print(f"[yellow]warning:[/] {escape(message)}", soft_wrap=True)
+    err.print(f"{prefix} {escape(message)}", soft_wrap=True)
+
+
+class _Count(ProgressColumn):
+    """``done/total`` of a counted stage; nothing for a step that is not counted."""
+
+    def render(self, task: Task) -> Text:
+        if task.total is None:
+            return Text("")
+        return Text(f"{int(task.completed):,}/{int(task.total):,}", style="progress.download")
 
 
 class _Rate(ProgressColumn):
-    """Documents per second of a task, once known."""
+    """What a counted stage does a second, in its own unit (documents/s, pairs/s), once known."""
 
     def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text(f"{speed:,.0f} docs/s" if speed else "", style="dim")
+        # The first batches of a stage can land together: a rate from their moments alone reads
+        # millions a second, so it waits for a second of work (or the end of the stage).
+        settled = task.finished or (task.elapsed or 0.0) >= 1.0
+        speed = (task.finished_speed or task.speed) if settled else None
+        unit = task.fields.get("unit")
+        return Text(f"{speed:,.0f} {unit}/s" if speed and unit else "", style="dim")
 
 
 @contextmanager
@@ -358,7 +474,7 @@ def progress_bar(err: Console, delay: float = 0.5) -> Iterator[Callable[[str, in
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        _Count(),
         _Rate(),
         TimeElapsedColumn(),
         console=err,
@@ -371,8 +487,15 @@ def progress_bar(err: Console, delay: float = 0.5) -> Iterator[Callable[[str, in
         if not bar.live.is_started and time.monotonic() - started >= delay:
             bar.start()
         if stage not in tasks:
-            tasks[stage] = bar.add_task(stage, total=total)
-        bar.update(tasks[stage], completed=done, total=total)
+            # A new stage ends the steps before it that are not counted: they leave the bar, so
+            # that it says what is happening now (counted ones stay, with their figures).
+            for task in bar.tasks:
+                if task.total is None and task.visible:
+                    bar.update(task.id, visible=False)
+            unit = PROGRESS_UNITS.get(stage)
+            tasks[stage] = bar.add_task(stage, total=total or None, unit=unit)
+        # Total 0: a step that is not counted, drawn as a pulsing bar.
+        bar.update(tasks[stage], completed=done, total=total or None)
 
     try:
         yield update
@@ -405,7 +528,7 @@ def render_findings(
             out,
             f"  {relation}: {_pct(inside)} of this file is in {escape(finding.other)}, and "
             f"{_pct(outside)} of that document is in this file (Jaccard {pair.jaccard:.2f}; "
-            f"longest shared passage {pair.longest_passage} words)",
+            f"longest shared passage {counted(pair.longest_passage, 'word')})",
         )
         if pair.explanation is not None:
             _emit(out, f"  differs: {escape(pair.explanation.summary)}")
@@ -414,13 +537,15 @@ def render_findings(
     if result.findings:
         folders = " ".join(corpus) or "CORPUS"
         option = f" --baseline {escape(baseline)}" if name_baseline else ""
+        these = "this pair" if len(result.findings) == 1 else "these pairs"
         _emit(
             out,
-            f"To accept these pairs, run `dedup baseline {escape(folders)}{option}` and commit "
+            f"To accept {these}, run `dedup baseline {escape(folders)}{option}` and commit "
             f"{escape(baseline)}.",
         )
     elif result.checked:
-        out.print(
-            f"dedup: {result.checked} file{'s' if result.checked != 1 else ''} checked, no new duplicates"
-            + (f" ({result.accepted} accepted in {escape(baseline)})" if result.accepted else "")
+        _emit(
+            out,
+            f"dedup: {counted(result.checked, 'file')} checked, no new duplicates"
+            + (f" ({result.accepted} accepted in {escape(baseline)})" if result.accepted else ""),
         )
