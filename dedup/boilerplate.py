@@ -135,18 +135,8 @@ def corpus_common(shingles: Flat, groups: npt.NDArray[np.int64] | None, min_text
         for c, chunk in enumerate(shingles.chunks)
         for lo in range(0, len(chunk), _COUNT_CHUNK)
     ]
-    at = np.cumsum([0] + [len(stretch) for _, _, stretch in stretches])
-    keys = np.empty(int(at[-1]), dtype=np.uint32)
-
-    def high(item: tuple[int, tuple[int, int, U64]], out: npt.NDArray[np.uint32] = keys) -> None:
-        i, (_, _, stretch) = item
-        np.copyto(out[at[i] : at[i + 1]], _high_words(stretch))
-
     with ThreadPoolExecutor(max_workers=_COUNT_THREADS) as pool:
-        list(pool.map(high, enumerate(stretches)))
-        keys.sort()
-        frequent = _repeated(keys, min_texts)
-        del keys
+        frequent = _frequent_keys(stretches, min_texts, pool)
         if not len(frequent):
             return empty
         # A table of the keys' top bits answers most membership tests with one look-up.
@@ -172,6 +162,37 @@ def corpus_common(shingles: Flat, groups: npt.NDArray[np.int64] | None, min_text
     value, doc = value[keep], doc[keep]
     at = np.searchsorted(value, common, side="left").astype(np.int64)
     return Wording(common, np.append(at, len(value)), doc)
+
+
+_KEYS_PER_PART = 1 << 26
+"""Top-32-bit keys sorted at a time (256 MB): a corpus with more is sorted in parts, one range of
+their top bits each, so that a million documents' 600 million keys do not take 2.4 GB, and as
+much again for the sort, at once."""
+
+
+def _frequent_keys(
+    stretches: Sequence[tuple[int, int, U64]], min_texts: int, pool: ThreadPoolExecutor
+) -> npt.NDArray[np.uint32]:
+    """The top 32 bits that occur at least ``min_texts`` times among the values, sorted."""
+    total = sum(len(stretch) for _, _, stretch in stretches)
+    part_bits = max(0, -(-total // _KEYS_PER_PART) - 1).bit_length()
+    found = []
+    for part in range(1 << part_bits):
+
+        def high(item: tuple[int, int, U64], part: int = part) -> npt.NDArray[np.uint32]:
+            words = _high_words(item[2])
+            if not part_bits:
+                return words
+            chosen: npt.NDArray[np.uint32] = words[(words >> np.uint32(32 - part_bits)) == part]
+            return chosen
+
+        pieces = list(pool.map(high, stretches))
+        keys = np.concatenate(pieces) if pieces else np.empty(0, np.uint32)
+        del pieces
+        keys.sort()
+        found.append(_repeated(keys, min_texts))
+        del keys
+    return np.concatenate(found) if found else np.empty(0, np.uint32)
 
 
 def _high_words(values: U64) -> npt.NDArray[np.uint32]:

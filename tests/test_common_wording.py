@@ -239,3 +239,17 @@ def test_pair_common_leaves_out_wording_held_only_by_the_pair_and_its_relatives(
     assert pair_common(held, {}, wording)[(0, 1)].tolist() == [1, 2]
     assert pair_common(held, {0: {2}, 2: {0}}, wording)[(0, 1)].tolist() == [2]
     assert pair_common(held, {0: {2}, 1: {3}, 2: {0}, 3: {1}}, wording)[(0, 1)].tolist() == []
+
+
+def test_corpus_common_is_the_same_when_its_keys_are_sorted_in_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(11)
+    pool = rng.integers(0, 2**63, size=300, dtype=np.int64).astype(np.uint64) * np.uint64(2) + np.uint64(1)
+    docs = [pool[rng.integers(0, 300, size=int(rng.integers(5, 40)))] for _ in range(120)]
+    groups = text_groups([f"t{i % 100}" for i in range(len(docs))])
+    whole = corpus_common(flatten(docs), groups, 3)
+    assert len(whole.common) > 20
+    for per_part in (16, 100, 1000):  # 2**8, 2**5 and 2**2 parts of the 2,700 keys or so
+        monkeypatch.setattr(boilerplate, "_KEYS_PER_PART", per_part)
+        parted = corpus_common(flatten(docs), groups, 3)
+        assert np.array_equal(parted.common, whole.common)
+        assert np.array_equal(parted.starts, whole.starts) and np.array_equal(parted.holders, whole.holders)
