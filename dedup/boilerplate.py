@@ -30,12 +30,15 @@ from dedup.shingle import U64, Flat, flatten, member, scratch, sorted_unique
 
 _PREFILTER_FROM = 1 << 18
 _BUCKET_BITS = 24
+_MIN_BUCKET_BITS = 16
 
 
 _CHUNK = 1 << 22
 _COUNT_CHUNK = 1 << 23
 _MIN_COUNT = 1 << 20
 _COUNT_THREADS = 2
+_PER_BUCKET = 4
+"""Occurrences a bucket of corpus_boilerplate's table holds on average, at most."""
 
 
 def _maybe_frequent(flat: U64, min_docs: int) -> npt.NDArray[np.bool_]:
@@ -253,7 +256,7 @@ def corpus_boilerplate(sequences: Sequence[U64] | Flat, min_docs: int, share: fl
     # Two to four occurrences per bucket: few false survivors, and a table small enough that
     # zeroing and touching its pages does not cost more than the counting (measured at 10,000
     # documents: 0.06 s against 0.08 to 0.18 s with one bucket per occurrence).
-    bits = min(_BUCKET_BITS, max(16, total.bit_length() - 2))
+    bits = min(_BUCKET_BITS, max(_MIN_BUCKET_BITS, total.bit_length() - 2))
     mask = np.uint64((1 << bits) - 1)
     # Whole store chunks, as few calls as can be: each call's table of counts costs as much as
     # counting 16M values. But a corpus in one chunk (10,000 documents) is cut in one stretch per
@@ -270,8 +273,13 @@ def corpus_boilerplate(sequences: Sequence[U64] | Flat, min_docs: int, share: fl
     # holds one while it runs: two threads take most of the gain without multiplying that.
     workers = max(1, min(threads, len(stretches)))
 
-    counts = np.zeros(1 << bits, dtype=np.int64)
-    adding = Lock()
+    # More than four occurrences a bucket on average (a million documents hold 600 million
+    # shingles, 36 a bucket) would let nearly every shingle through the filter: the corpus is then
+    # counted in parts, one range of the values' top bits each, each with a table of its own.
+    part_bits = max(0, -(-total // (_PER_BUCKET << bits)) - 1).bit_length()
+    part_shift = np.uint64(64 - part_bits) if part_bits else np.uint64(0)
+    # Occurrences bound documents from above, so no shingle in min_docs documents is dropped here.
+    cap = min(min_docs, 255)
     buffers = local()
 
     def masked(stretch: U64) -> npt.NDArray[np.int64]:
@@ -282,32 +290,48 @@ def corpus_boilerplate(sequences: Sequence[U64] | Flat, min_docs: int, share: fl
         out: npt.NDArray[np.int64] = np.bitwise_and(stretch, mask, out=work).view(np.int64)
         return out
 
-    def count(item: tuple[int, int, U64], table: npt.NDArray[np.int64] = counts) -> None:
-        found = np.bincount(masked(item[2]), minlength=1 << bits)
-        with adding:  # summed into one table, not one more per thread
-            np.add(table, found, out=table)
+    def in_part(stretch: U64, part: int) -> tuple[U64, npt.NDArray[np.int64] | None]:
+        if not part_bits:
+            return stretch, None
+        where = np.flatnonzero((stretch >> part_shift) == np.uint64(part))
+        return stretch[where], where
 
-    # Occurrences bound documents from above, so no shingle in min_docs documents is dropped here.
-    cap = min(min_docs, 255)
-
-    def survivors(item: tuple[int, int, U64]) -> tuple[U64, npt.NDArray[np.int64]]:
-        c, lo, stretch = item
-        hit = np.flatnonzero(small[masked(stretch)] >= cap)
-        return stretch[hit], flat.first[c] + np.searchsorted(flat.starts(c), hit + lo, side="right") - 1
-
-    small = np.empty(1 << bits, dtype=np.uint8)
-
-    def cap_counts(part: slice, table: npt.NDArray[np.int64] = counts) -> None:
-        np.minimum(table[part], cap, out=small[part], casting="unsafe")
-
+    found: list[tuple[U64, npt.NDArray[np.int64]]] = []
+    adding = Lock()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(count, stretches))
-        # The table is as large as a chunk of the corpus: capped by all threads, not by one.
-        step = -(-(1 << bits) // workers)
-        list(pool.map(cap_counts, [slice(lo, lo + step) for lo in range(0, 1 << bits, step)]))
-        del count, cap_counts
-        del counts
-        found = list(pool.map(survivors, stretches))
+        for part in range(1 << part_bits):
+            counts = np.zeros(1 << bits, dtype=np.int64)
+
+            def count(
+                item: tuple[int, int, U64], table: npt.NDArray[np.int64] = counts, part: int = part
+            ) -> None:
+                values, _ = in_part(item[2], part)
+                tally = np.bincount(masked(values), minlength=1 << bits)
+                with adding:  # summed into one table, not one more per thread
+                    np.add(table, tally, out=table)
+
+            small = np.empty(1 << bits, dtype=np.uint8)
+
+            def cap_counts(
+                span: slice, table: npt.NDArray[np.int64] = counts, small: npt.NDArray[np.uint8] = small
+            ) -> None:
+                np.minimum(table[span], cap, out=small[span], casting="unsafe")
+
+            def survivors(
+                item: tuple[int, int, U64], small: npt.NDArray[np.uint8] = small, part: int = part
+            ) -> tuple[U64, npt.NDArray[np.int64]]:
+                c, lo, stretch = item
+                values, where = in_part(stretch, part)
+                hit = np.flatnonzero(small[masked(values)] >= cap)
+                at = hit if where is None else where[hit]
+                return values[hit], flat.first[c] + np.searchsorted(flat.starts(c), at + lo, side="right") - 1
+
+            list(pool.map(count, stretches))
+            # The table is as large as a chunk of the corpus: capped by all threads, not by one.
+            step = -(-(1 << bits) // workers)
+            list(pool.map(cap_counts, [slice(lo, lo + step) for lo in range(0, 1 << bits, step)]))
+            del counts
+            found.extend(pool.map(survivors, stretches))
     values = [v for v, _ in found]
     docs = [d for _, d in found]
     # One entry per (shingle, document): the exact count of documents holding each shingle.

@@ -147,13 +147,22 @@ def test_prefilter_gives_the_exact_result(monkeypatch: pytest.MonkeyPatch) -> No
     chunk=st.integers(min_value=1, max_value=300),
     jobs=st.sampled_from([1, 2]),
     min_count=st.sampled_from([1, 7, 1 << 20]),
+    table_bits=st.sampled_from([None, 2, 5]),
 )
 def test_corpus_boilerplate_equals_the_rule_on_distinct_sets(
-    data_seed: int, n_docs: int, min_docs: int, share: float, chunk: int, jobs: int, min_count: int
+    data_seed: int,
+    n_docs: int,
+    min_docs: int,
+    share: float,
+    chunk: int,
+    jobs: int,
+    min_count: int,
+    table_bits: int | None,
 ) -> None:
     """The scan's path (bucket counts over sequences laid end to end, repeats included, in
-    stretches of whole chunks or of parts of them) gives exactly the rule computed on each
-    document's distinct set."""
+    stretches of whole chunks or of parts of them, and with tables so small that the corpus is
+    counted in parts of its values) gives exactly the rule computed on each document's distinct
+    set."""
     from unittest.mock import patch
 
     import dedup.boilerplate as module
@@ -174,7 +183,9 @@ def test_corpus_boilerplate_equals_the_rule_on_distinct_sets(
     store = Small()
     stored = [store(d) for d in docs]
     expected = boilerplate_shingles([sorted_unique(d) for d in docs], min_docs, share)
-    with patch.object(module, "_MIN_COUNT", min_count):
+    top = module._BUCKET_BITS if table_bits is None else table_bits
+    bits = {"_BUCKET_BITS": top, "_MIN_BUCKET_BITS": min(top, module._MIN_BUCKET_BITS)}
+    with patch.object(module, "_MIN_COUNT", min_count), patch.multiple(module, **bits):
         assert np.array_equal(corpus_boilerplate(stored, min_docs, share, jobs), expected)
         assert np.array_equal(corpus_boilerplate(docs, min_docs, share, jobs), expected)
 
