@@ -134,7 +134,7 @@ def main() -> None:
             m = speed.measure(cmd, args.workdir / f"clean-{size}.out", args.workdir / f"clean-{size}.err")
             if m.code not in (0, 1):
                 sys.exit(f"dedup clean failed ({m.code}): {m.stderr.read_text(encoding='utf-8')[-2000:]}")
-            say(
+            print(
                 f"dedup clean {size:,}: run {run + 1}: {m.wall:.1f} s, {m.maxrss / 1e6:,.0f} MB",
                 file=sys.stderr,
             )
@@ -145,7 +145,7 @@ def main() -> None:
         peer = None
         if args.peers:
             peer = text_dedup(jsonl, args.workdir)
-            say(
+            print(
                 f"text-dedup {size:,}: {peer.wall:.1f} s, {peer.maxrss / 1e6:,.0f} MB (code {peer.code})",
                 file=sys.stderr,
             )
