@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from dedup.cluster import components
 from dedup.models import Pair, Relation, Report
 from dedup.words import counted
 
@@ -62,33 +63,16 @@ def decide(
     if reference:
         return _against(report, wanted, reference, rank)
     # Duplicate groups over the symmetric relations, and the near-copy groups of the scan.
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def join(a: str, b: str) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-
     direct: dict[tuple[str, str], Pair] = {}
+    links: list[tuple[str, str]] = []
     for pair in report.pairs:
         direct[(pair.a, pair.b)] = pair
         if pair.relation in wanted and pair.relation != "contained":
-            join(pair.a, pair.b)
+            links.append((pair.a, pair.b))
     if "near-duplicate" in wanted:
-        for group in report.groups:
-            for member in group.members[1:]:
-                join(group.members[0], member)
-    groups: dict[str, list[str]] = {}
-    for x in sorted(parent):
-        groups.setdefault(find(x), []).append(x)
-    for members in groups.values():
+        links.extend((group.members[0], member) for group in report.groups for member in group.members[1:])
+    groups = components(links)
+    for members in groups:
         ordered = sorted(members, key=lambda m: rank[m].key)
         kept = ordered[0]
         for other in ordered[1:]:

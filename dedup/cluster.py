@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from dedup.models import UNKNOWN_ORIGINAL, Cluster, Pair, Relation
 
 
-def clusters(pairs: Sequence[Pair], attributions: Mapping[str, str | None]) -> tuple[Cluster, ...]:
-    """Connected groups of documents linked by pairs, sorted by their first member's path."""
+def components(links: Iterable[tuple[str, str]]) -> list[list[str]]:
+    """The connected groups of the documents in ``links`` (each sorted, sorted by first member)."""
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -18,15 +18,20 @@ def clusters(pairs: Sequence[Pair], attributions: Mapping[str, str | None]) -> t
             x = parent[x]
         return x
 
-    for pair in pairs:
-        ra, rb = find(pair.a), find(pair.b)
+    for a, b in links:
+        ra, rb = find(a), find(b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
     groups: dict[str, list[str]] = {}
     for node in sorted(parent):
         groups.setdefault(find(node), []).append(node)
+    return sorted(groups.values())
+
+
+def clusters(pairs: Sequence[Pair], attributions: Mapping[str, str | None]) -> tuple[Cluster, ...]:
+    """Connected groups of documents linked by pairs, sorted by their first member's path."""
     out = []
-    for members in sorted(groups.values()):
+    for members in components((pair.a, pair.b) for pair in pairs):
         original, reason = guess_original(members, attributions)
         out.append(Cluster(tuple(members), original, reason))
     return tuple(out)
