@@ -319,6 +319,14 @@ class Index:
         time differ from the stored ones. Indexed files below the folders ``prune_under`` that are
         not among ``sources`` (deleted or excluded) are removed.
         """
+        records = [s.display for s in sources if s.record is not None]
+        if records:
+            # The index keeps one entry a file, by its size and time: the records of a file would
+            # overwrite each other.
+            raise InputError(
+                f"the index does not take record files ({records[0].rsplit('#', 1)[0]}): "
+                "scan them without --index, and keep the hook's corpus in text files"
+            )
         keys = [index_key(s.path, self.root) for s in sources]
         stored: dict[str, tuple[int, int, int]] = {}
         if prune_under:

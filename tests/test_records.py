@@ -181,3 +181,27 @@ def test_compare_texts_is_compare_of_the_files() -> None:
         by_path.a_in_b,
     )
     assert by_text.explanation is not None and "The Algemeiner" in by_text.explanation.summary
+
+
+def test_the_index_refuses_record_files_rather_than_mixing_their_records(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    _write_jsonl(tmp_path / "c.jsonl", _rows())
+    for args in (
+        ["index", "c.jsonl"],
+        ["scan", "c.jsonl", "--index", "--no-progress"],
+        ["baseline", "c.jsonl"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "dedup", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "NO_COLOR": "1"},
+            check=False,
+        )
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        assert "the index does not take record files" in done.stderr
+        assert "Traceback" not in done.stderr
