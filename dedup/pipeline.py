@@ -755,19 +755,8 @@ def scan(
     cwd = cwd or Path.cwd()
     # Records that cannot be read again in place are spooled here for the scan's length.
     with tempfile.TemporaryDirectory(prefix="dedup-records-") as spool:
-        keep_pair = None
-        if against:
-            reference = {s.display for s in discover([str(r) for r in against], settings, cwd, [], spool)}
-
-            def keep_pair(a: str, b: str) -> bool:
-                return (a in reference) != (b in reference)
-
-            if engine is not None:
-                engine.reference = sorted(reference)
-
-        everything = [*paths, *against]
         return _scan_paths(
-            everything,
+            paths,
             settings,
             cwd,
             progress,
@@ -777,9 +766,8 @@ def scan(
             warn,
             spool,
             started,
-            None,
-            keep_pair,
-            engine,
+            engine=engine,
+            against=against,
         )
 
 
@@ -795,16 +783,34 @@ def _scan_paths(
     spool: str,
     started: float,
     found: list[Source] | None = None,
-    keep_pair: Callable[[str, str], bool] | None = None,
     engine: Distributed | None = None,
+    against: Sequence[str | Path] = (),
+    reference: set[str] | None = None,
 ) -> Report:
-    """:func:`scan` with its spool folder; ``found``, when given, gets the sources found, and
-    ``keep_pair`` says which candidate pairs (paths) to verify at all."""
+    """:func:`scan` with its spool folder; ``found``, when given, gets the sources found. With
+    ``against``, only pairs of a document under ``paths`` with one under ``against`` (found once,
+    and named in ``reference`` when given) are verified."""
     timings: dict[str, float] = {}
     passed_over: list[Skipped] = []
     if progress:
         progress("finding files", 0, 0)
     sources = discover([str(p) for p in paths], settings, cwd, passed_over, spool)
+    keep_pair = None
+    if against:
+        refs = discover([str(r) for r in against], settings, cwd, passed_over, spool)
+        names = {s.display for s in refs}
+        # A document under both is a reference.
+        sources = sorted([*(s for s in sources if s.display not in names), *refs], key=lambda s: s.display)
+        passed_over.sort(key=lambda skipped: skipped.path)
+        if reference is not None:
+            reference.update(names)
+
+        def keep_pair(a: str, b: str) -> bool:
+            return (a in names) != (b in names)
+
+        if engine is not None:
+            engine.reference = sorted(names)
+        paths = [*paths, *against]
     if found is not None:
         found.extend(sources)
     return _scan_sources(
@@ -1017,21 +1023,9 @@ def clean(
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="dedup-records-") as spool:
         found: list[Source] = []
-        refs = [str(r) for r in against]
         reference: set[str] = set()
-        keep_pair = None
-        if refs:
-            ref_sources = discover(refs, settings, cwd, [], spool)
-            reference = {s.display for s in ref_sources}
-
-            def keep_pair(a: str, b: str) -> bool:
-                return (a in reference) != (b in reference)
-
-            if engine is not None:
-                engine.reference = sorted(reference)
-
         report = _scan_paths(
-            [*map(str, paths), *refs],
+            paths,
             settings,
             cwd,
             progress,
@@ -1042,8 +1036,9 @@ def clean(
             spool,
             started,
             found,
-            keep_pair,
             engine,
+            [str(r) for r in against],
+            reference,
         )
         by_path = {s.display: s for s in found}
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 SHARED = Path(os.environ.get("DEDUP_SHARED", ROOT.parent / "shared"))
+
+
+@pytest.fixture
+def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The samples in ``articles/`` of a fresh folder, which becomes the current one (a test module
+    may define a ``corpus`` of its own)."""
+    (tmp_path / "articles").mkdir()
+    for sample in sorted(SAMPLES.iterdir()):
+        shutil.copy(sample, tmp_path / "articles" / sample.name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
 
 
 @pytest.fixture

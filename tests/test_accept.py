@@ -18,15 +18,6 @@ REPRINT = "articles/iran-russia-pact_reprint.txt"
 TRUNCATED = "articles/iran-russia-pact_truncated-copy.txt"
 
 
-@pytest.fixture
-def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "articles").mkdir()
-    for sample in sorted(SAMPLES.iterdir()):
-        shutil.copy(sample, tmp_path / "articles" / sample.name)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def run(*args: str) -> tuple[int, str]:
     done = CliRunner().invoke(cli, list(args))
     return done.exit_code, done.stderr

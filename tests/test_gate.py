@@ -16,15 +16,6 @@ from dedup.errors import ConfigError
 from dedup.gate import Gate, Triage, parse_relations, shared_words, summarize, triage
 
 
-@pytest.fixture
-def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "articles").mkdir()
-    for sample in sorted(SAMPLES.iterdir()):
-        shutil.copy(sample, tmp_path / "articles" / sample.name)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def run(*args: str) -> tuple[int, str, str]:
     done = CliRunner().invoke(cli, list(args))
     return done.exit_code, done.stdout, done.stderr

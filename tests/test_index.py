@@ -22,15 +22,6 @@ from dedup.prepare import Prepared
 from dedup.sources import Source, discover
 
 
-@pytest.fixture
-def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "articles").mkdir()
-    for sample in sorted(SAMPLES.iterdir()):
-        shutil.copy(sample, tmp_path / "articles" / sample.name)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def counting_prepare(settings: Settings, seen: list[str]):  # type: ignore[no-untyped-def]
     def prepare(todo: Sequence[Source]) -> list[Prepared | Skipped]:
         seen.extend(s.display for s in todo)
